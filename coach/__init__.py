@@ -1,0 +1,3 @@
+"""coach: an LLM-backed reply coach for customer-service agents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""Routes for feedback (being built; see the open issues)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,23 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from coach.api.deps import RuntimeDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    if runtime.ready:
+        return JSONResponse({"status": "ready"})
+    body = {"status": "failed" if runtime.load_error else "loading", "error": runtime.load_error}
+    return JSONResponse(body, status_code=503)

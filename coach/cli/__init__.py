@@ -1,0 +1,40 @@
+"""The `coach` command: a thin argparse front over the same functions the service uses.
+
+Each sub-command lives in its own module with a `register(subparsers)` function; the command's
+handler returns the process exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from coach import __version__
+from coach.errors import CoachError
+
+_COMMAND_MODULES = ("serve", "suggest", "validate", "guidelines", "prompts", "eval", "feedback")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coach", description="Reply coach for customer-service agents.")
+    parser.add_argument("--version", action="version", version=f"coach {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(f"coach.cli.{name}_cmd")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except CoachError as exc:
+        print(f"coach: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

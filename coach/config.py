@@ -1,0 +1,62 @@
+"""Settings, read once from the environment (or a .env file) and injected everywhere."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # The LLM endpoint (OpenAI or any OpenAI-compatible server).
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    model: str = Field(default="gpt-4o-mini", validation_alias="COACH_MODEL")
+    backend: Literal["auto", "openai", "offline"] = Field(default="auto", validation_alias="COACH_BACKEND")
+    llm_timeout_s: float = Field(default=6.0, gt=0, validation_alias="COACH_LLM_TIMEOUT_S")
+    max_tokens: int = Field(default=400, ge=16, validation_alias="COACH_MAX_TOKENS")
+    temperature: float = Field(default=0.4, ge=0, le=2, validation_alias="COACH_TEMPERATURE")
+
+    # The service.
+    api_keys: str = Field(default="", validation_alias="COACH_API_KEYS")
+    guidelines_dir: Path | None = Field(default=None, validation_alias="COACH_GUIDELINES_DIR")
+    prompts_dir: Path | None = Field(default=None, validation_alias="COACH_PROMPTS_DIR")
+    cache_dir: Path | None = Field(default=None, validation_alias="COACH_CACHE_DIR")
+    database: Path = Field(default=Path("coach-feedback.sqlite3"), validation_alias="COACH_DATABASE")
+    max_repairs: int = Field(default=2, ge=0, le=5, validation_alias="COACH_MAX_REPAIRS")
+    deadline_s: float = Field(default=8.0, gt=0, validation_alias="COACH_DEADLINE_S")
+    reload_prompts: bool = Field(default=False, validation_alias="COACH_RELOAD_PROMPTS")
+
+    @field_validator("openai_base_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @property
+    def resolved_backend(self) -> Literal["openai", "offline"]:
+        if self.backend != "auto":
+            return self.backend
+        has_key = self.openai_api_key is not None and self.openai_api_key.get_secret_value().strip()
+        return "openai" if (has_key or self.openai_base_url) else "offline"
+
+    @property
+    def service_keys(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        if self.cache_dir is not None:
+            return self.cache_dir
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "coach"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

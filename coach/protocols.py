@@ -1,0 +1,35 @@
+"""The seams of the pipeline: one small protocol each, with a fake beside it in tests/fakes.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from coach.types import Draft, Passage, Policy, RoundState, Turn, Violation
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """Finds the guideline passages that fit a query or a conversation, best first."""
+
+    def search(self, query: str, k: int = 5) -> list[Passage]: ...
+
+    def search_turns(self, turns: Sequence[Turn], k: int = 5) -> list[Passage]: ...
+
+
+@runtime_checkable
+class Drafter(Protocol):
+    """Turns rendered prompt messages into up to `n` candidate drafts."""
+
+    name: str
+
+    async def draft(self, messages: Sequence[dict[str, str]], n: int = 1) -> list[Draft]: ...
+
+
+@runtime_checkable
+class Rule(Protocol):
+    """A pure check of a draft against the conversation state; no I/O."""
+
+    id: str
+
+    def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]: ...

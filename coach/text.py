@@ -1,0 +1,67 @@
+"""Language/script detection and Traditional<->Simplified conversion (OpenCC).
+
+OpenCC is the reference converter (phrase-level tables, maintained, a C++ core with wheels);
+we never hand-roll character tables.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+
+from coach.types import Locale, Script
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@lru_cache(maxsize=None)
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional (any variant) to Simplified; Simplified and other text pass through."""
+    return _converter("t2s").convert(text) if text else text
+
+
+def to_traditional(text: str) -> str:
+    """Simplified to Traditional (Taiwan standard characters, no phrase localisation)."""
+    return _converter("s2tw").convert(text) if text else text
+
+
+def detect_script(text: str) -> Script:
+    """zh-Hant, zh-Hans or en, from the characters themselves.
+
+    Traditional is recognised by characters that OpenCC's t2s would change; text with no Han
+    characters but Latin words is English. Mixed text follows the majority of its signal.
+    """
+    han = _CJK.findall(text)
+    latin = _LATIN_WORD.findall(text)
+    if len(han) < 2 and latin:
+        return "en"
+    if not han:
+        return "en" if latin else "zh-Hans"
+    joined = "".join(han)
+    simplified = to_simplified(joined)
+    trad_chars = sum(1 for a, b in zip(joined, simplified) if a != b)
+    if trad_chars == 0:
+        return "zh-Hans"
+    traditional = to_traditional(joined)
+    simp_chars = sum(1 for a, b in zip(joined, traditional) if a != b)
+    return "zh-Hant" if trad_chars >= simp_chars else "zh-Hans"
+
+
+def script_for_locale(locale: Locale) -> Script:
+    return {"zh-CN": "zh-Hans", "zh-TW": "zh-Hant", "en": "en"}[locale]
+
+
+def to_script(text: str, script: Script) -> str:
+    """Render Chinese text in the wanted script (English text passes through)."""
+    if script == "zh-Hant":
+        return to_traditional(text)
+    if script == "zh-Hans":
+        return to_simplified(text)
+    return text

@@ -1,0 +1,145 @@
+"""Domain values: immutable, validated, shared by the service, the CLI and the eval runner.
+
+API request/response schemas live apart (coach/api/schemas.py); these are the values the
+pipeline passes between its steps.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["customer", "agent"]
+Locale = Literal["zh-CN", "zh-TW", "en"]
+Script = Literal["zh-Hans", "zh-Hant", "en"]
+Severity = Literal["block", "warn"]
+Ticket = Literal["none", "open", "closed"]
+
+MAX_TURN_CHARS = 4000
+MAX_TURNS = 200
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Turn(Frozen):
+    role: Role
+    text: str = Field(min_length=1, max_length=MAX_TURN_CHARS)
+    round: int = Field(default=1, ge=1)
+
+
+class Money(Frozen):
+    amount: float = Field(ge=0)
+    currency: str = Field(default="CNY", min_length=1, max_length=8)
+
+
+class Policy(Frozen):
+    max_compensation: Money | None = None
+
+
+class Case(Frozen):
+    prior_contacts: int = Field(default=0, ge=0)
+    ticket: Ticket = "none"
+    company_at_fault: bool = False
+
+
+class Conversation(Frozen):
+    conversation_id: str | None = Field(default=None, max_length=200)
+    locale: Locale | None = None
+    turns: tuple[Turn, ...] = Field(min_length=1, max_length=MAX_TURNS)
+    policy: Policy = Policy()
+    case: Case = Case()
+    n: int = Field(default=1, ge=1, le=3)
+    template: str | None = Field(default=None, max_length=100)
+
+
+class Passage(Frozen):
+    id: str
+    source: str
+    title: str
+    text: str
+    score: float = 0.0
+    position: int = 0
+
+
+class Violation(Frozen):
+    rule: str
+    severity: Severity
+    message: str
+    span: tuple[int, int]
+    evidence: str
+    hint: str
+
+
+class ValidationResult(Frozen):
+    ok: bool
+    violations: tuple[Violation, ...] = ()
+
+
+class Usage(Frozen):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class Draft(Frozen):
+    """One candidate reply as a drafter produced it, before validation."""
+
+    text: str
+    citations: tuple[str, ...] = ()
+    source: Literal["llm", "offline"] = "offline"
+
+
+class Suggestion(Frozen):
+    text: str
+    citations: tuple[str, ...] = ()
+    source: Literal["llm", "offline"]
+    attempts: int = 1
+    validation: ValidationResult
+
+
+class SuggestionResponse(Frozen):
+    conversation_id: str | None = None
+    request_id: str = ""
+    suggestions: tuple[Suggestion, ...]
+    passages: tuple[Passage, ...]
+    degraded: bool = False
+    degraded_reason: str | None = None
+    template: str
+    model: str
+    timings_ms: dict[str, float] = {}
+    usage: Usage = Usage()
+
+
+class Offer(Frozen):
+    """A concession found in an agent turn (or a draft): what kind, and the amount if any."""
+
+    kind: str
+    amount: float | None = None
+    round: int = 1
+    text: str = ""
+
+
+class RoundState(Frozen):
+    """What the conversation so far says about rounds and concessions (from coach.rules.state)."""
+
+    current_round: int = 1
+    conceded_this_round: bool = False
+    standing_amount: float | None = None
+    offers: tuple[Offer, ...] = ()
+
+
+class Situation(Frozen):
+    """Deterministic reading of the conversation before drafting (from coach.situation)."""
+
+    script: Script
+    round: int = 1
+    conceded_this_round: bool = False
+    standing_amount: float | None = None
+    moves: tuple[str, ...] = ()
+    strategy: str = "calm_and_help"
+    notes: tuple[str, ...] = ()
+    case: Case = Case()
+    policy: Policy = Policy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from coach.types import Draft, Passage, Policy, RoundState, Turn, Violation
+from coach.types import Draft, DraftRequest, Passage, Policy, RoundState, Turn, Violation
 
 
 @runtime_checkable
@@ -19,11 +19,11 @@ class Retriever(Protocol):
 
 @runtime_checkable
 class Drafter(Protocol):
-    """Turns rendered prompt messages into up to `n` candidate drafts."""
+    """Turns a draft request into up to `request.n` candidate drafts (never validated here)."""
 
     name: str
 
-    async def draft(self, messages: Sequence[dict[str, str]], n: int = 1) -> list[Draft]: ...
+    async def draft(self, request: DraftRequest) -> list[Draft]: ...
 
 
 @runtime_checkable

@@ -143,3 +143,21 @@ class Situation(Frozen):
     notes: tuple[str, ...] = ()
     case: Case = Case()
     policy: Policy = Policy()
+
+
+class Message(Frozen):
+    """One chat message of a rendered prompt."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class DraftRequest(Frozen):
+    """Everything a drafter may use: the rendered messages (LLM) or the situation and passages
+    (offline composer). `feedback` holds the violations of a rejected earlier draft, if any."""
+
+    messages: tuple[Message, ...] = ()
+    situation: Situation
+    passages: tuple[Passage, ...] = ()
+    n: int = Field(default=1, ge=1, le=3)
+    feedback: tuple[Violation, ...] = ()

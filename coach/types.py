@@ -143,6 +143,11 @@ class Situation(Frozen):
     notes: tuple[str, ...] = ()
     case: Case = Case()
     policy: Policy = Policy()
+    # Added for the offline drafter and the prompt (additive, with defaults):
+    fingerprint: str = ""  # stable hash of the conversation; varies phrasings deterministically
+    topic: str | None = None  # what the customer's issue is about (phone, delivery, bill, ...)
+    demanded_amount: float | None = None  # the largest sum the customer asked for, if any
+    offer_amount: float | None = None  # the offer (or raised total) the strategy proposes, if any
 
 
 class Message(Frozen):

@@ -6,7 +6,7 @@ pipeline passes between its steps.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -166,3 +166,5 @@ class DraftRequest(Frozen):
     passages: tuple[Passage, ...] = ()
     n: int = Field(default=1, ge=1, le=3)
     feedback: tuple[Violation, ...] = ()
+    # Model parameters from the template's front matter (temperature, max_tokens, response_format...).
+    params: dict[str, Any] = Field(default_factory=dict)

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=6.0, gt=0, validation_alias="COACH_LLM_TIMEOUT_S")
     max_tokens: int = Field(default=400, ge=16, validation_alias="COACH_MAX_TOKENS")
     temperature: float = Field(default=0.4, ge=0, le=2, validation_alias="COACH_TEMPERATURE")
+    llm_retries: int = Field(default=3, ge=0, le=10, validation_alias="COACH_LLM_RETRIES")
+    llm_retry_wait_s: float = Field(default=0.25, ge=0, validation_alias="COACH_LLM_RETRY_WAIT_S")
+    llm_retry_max_wait_s: float = Field(default=2.0, ge=0, validation_alias="COACH_LLM_RETRY_MAX_WAIT_S")
 
     # The service.
     api_keys: str = Field(default="", validation_alias="COACH_API_KEYS")

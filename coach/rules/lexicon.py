@@ -1,0 +1,102 @@
+"""Compiled vocabulary of offers: amounts, forms of compensation, offer cues, negation, markers.
+
+Every pattern here matches the *normalised* text (Simplified, half-width, lower-case; see
+normalize.py) and is compiled once at import.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.rules.numerals import CHINESE_NUMERAL_CHARS
+
+_CN = f"[{CHINESE_NUMERAL_CHARS}]+"
+_DIG = r"\d+(?:,\d{3})*(?:\.\d+)?"
+NUM = f"(?:{_DIG}|{_CN})"
+
+# Units after a number. "块" is money only when not a measure word ("两块电池"): it must be followed
+# by money words or by no Han character at all.
+_CNY_AFTER = r"(?:块钱|元钱|元|圆|块(?=钱|的|红包|代金|优惠|现金|补|券|[^\u4e00-\u9fff]|$)|人民币|rmb|cny|yuan|kuai)"
+_USD_AFTER = r"(?:美元|美金|刀(?![\u4e00-\u9fff])|usd|dollars?|bucks)"
+_CNY_BEFORE = r"(?:¥|rmb\s?|cny\s?|人民币)"
+_USD_BEFORE = r"(?:us\$|\$|usd\s?)"
+
+MONEY = re.compile(
+    rf"(?P<cb>{_CNY_BEFORE})\s*(?P<n1>{_DIG})"
+    rf"|(?P<ub>{_USD_BEFORE})\s*(?P<n2>{_DIG})"
+    rf"|(?P<n3>{NUM})\s*(?P<ca>{_CNY_AFTER})"
+    rf"|(?P<n4>{NUM})\s*(?P<ua>{_USD_AFTER})"
+)
+POINTS = re.compile(rf"(?P<n>{NUM})\s*(?:个)?(?:积分|points?\b)")
+DISCOUNT = re.compile(r"打[一二三四五六七八九\d.]+折|(?P<pct>\d{1,2})\s*%\s*off\b|\bdiscount\b|折扣")
+
+# "20 + 30 = 50元": a restated or raised total, read as one offer.
+_TERM = rf"(?:{_CNY_BEFORE}|{_USD_BEFORE})?\s*{NUM}\s*(?:{_CNY_AFTER}|{_USD_AFTER})?"
+SUM = re.compile(
+    rf"{_TERM}(?:\s*(?:\+|加上?|plus)\s*{_TERM})+\s*(?:=|等于|一共是?|总共是?|合计|共计?|equals|makes|comes to)\s*"
+)
+
+# Forms of compensation, most specific first. (kind, pattern)
+FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("voucher", r"代金券|优惠券|抵用券|购物券|现金券|礼券|折扣券|礼品卡|\bvouchers?\b|\bcoupons?\b|gift ?cards?"),
+        ("red_packet", r"红包|red (?:packet|envelope)s?"),
+        ("credit", r"账户余额|余额|store credit|account credit|\bcredit\b"),
+        ("refund", r"退款|退费|退还|退回|退您|退给您|\brefund(?:ed)?\b|money back"),
+        ("cash", r"现金|打到您的?(?:银行卡|支付宝|微信)|\bcash\b"),
+    )
+)
+BENEFITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("capitulation", r"您说多少就多少|您说多少就给?多少|您要多少就给?多少|您说怎么(?:办|处理)就怎么(?:办|处理)|都听您的|"
+            r"就?按您说的(?:办|来|处理|赔)|全部?按您的要求(?:办|处理|赔)|全都?(?:赔|退)给您|(?:全部|所有(?:损失|费用)?)由我们(?:来)?(?:承担|负责|赔)|"
+            r"\byou win\b|whatever you (?:want|say|ask for)|(?:we'll|we will|i'll|i will) cover (?:all|everything|the whole)|"
+            r"have it your way|as much as you want|name your price"),
+        ("replacement", r"换新|换(?:一|个|台|部)(?:新的?|全新)|更换新(?:机|品|的)|给您换货|换货|\breplacement\b|replace (?:it|the|your)|brand[- ]new (?:one|unit|device|phone)"),
+        ("free_visit", r"免费上门|上门(?:服务|检测|维修)?(?:也)?免费|free (?:home |on-?site )?visits?|technician .{0,20}free of charge"),
+        ("free_repair", r"免费(?:维修|修理|修复|保修|换屏|更换)|(?:维修|修理)(?:费用?)?(?:全)?免费|free (?:of charge )?repairs?|repair (?:it )?(?:for free|at no (?:cost|charge))"),
+        ("fee_waiver", r"免(?:收|除|去|掉)(?:您的?)?[\u4e00-\u9fff]{0,4}费|不(?:收|收取|用付|用支付|需要?支付)(?:您的?)?[\u4e00-\u9fff]{0,4}费|"
+            r"包邮|运费由我们|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
+        ("upgrade", r"升级(?:为|到|成)|免费升级|\bupgrade\b"),
+        ("money", r"补偿金|赔偿金|补偿|赔偿|\bcompensat\w*"),
+    )
+)
+MONEY_KINDS = frozenset({"money", "voucher", "red_packet", "credit", "refund", "cash"})
+# How valuable a form is, for "a swap to a more valuable form" (same amount, better form).
+FORM_RANK = {"money": 0, "points": 1, "voucher": 2, "red_packet": 3, "credit": 3, "refund": 4, "cash": 4}
+
+# The agent doing something for the customer, before (or right after) the benefit.
+CUE_BEFORE = re.compile(
+    r"给您|给你|为您|为你|帮您|帮你|替您|补您|补给|补偿|赔偿|赔您|赔给|送您|送你|赠送|赠您|返您|返还|退您|发您|发放|"
+    r"申请|争取|安排|提供|承担|报销|补发|加送|再送|再给|再补|再加|额外|多给|我们来|我们会|我们将|我这边|愿意|"
+    r"可以给|能给|那就|就给|发给|奉上|追加|提高到|提到|增加到|涨到|调整到|调整为|提升到|升级|"
+    r"\bi(?:'ll| will| can| could| would|'d| am going to|'m going to)\b|\bwe(?:'ll| will| can| could| would|'d| are going to|'re going to)\b|"
+    r"\blet me\b|\boffer\b|\bgive you\b|\bsend you\b|\bissue\b|\bhappy to\b|\bglad to\b|\bhow about\b|"
+    r"\byou(?:'ll| will) (?:get|receive|have)\b|\bi(?:'ve| have) (?:added|applied|issued|credited|arranged|sent)\b|\bwe(?:'ve| have) (?:added|applied|issued|credited|arranged|sent)\b|"
+    r"\bcredit(?:ed)? (?:you|your)\b|\brefund you\b|\bcover\b|\barrange\b|\bprovide\b|\bon top\b"
+)
+WEAK_CUES = frozenset({"补偿", "赔偿", "申请", "提供", "争取", "承担", "报销", "offer", "cover", "provide"})
+CUE_AFTER = re.compile(r"^.{0,3}(?:给您|给你|补给您|补偿给您|发给您|to you|for you|on us|on the house)")
+NEGATION = re.compile(
+    r"不能|不会|不可以|不可能|无法|没法|没办法|没有办法|不予|不给|不提供|不退|不再|不行|不支持|不包括|不属于|不在|不享受|未能|拒绝|"
+    r"不了|不能够|不符合|\bcan't\b|\bcannot\b|\bcan not\b|\bwon't\b|\bwill not\b|\bunable\b|\bnot able\b|\bnot possible\b|"
+    r"\bdon't\b|\bdo not\b|\bisn't\b|\bis not\b|\bnot eligible\b|\bnot covered\b|\bno longer\b|\bwouldn't\b|\bcouldn't\b|\bnever\b"
+)
+# The customer's own demand, quoted back: not an offer.
+DEMAND = re.compile(
+    r"您(?:要求|提出|希望|想要|所说|说的|期望|的诉求|的要求|要的|索要|主张)|客户要求|"
+    r"\byou(?:'re| are)? ask(?:ed|ing)? for\b|\byou want(?:ed)?\b|\byour request\b|\byou requested\b|\byou demand(?:ed)?\b|\byou mentioned\b"
+)
+RESTATE = re.compile(
+    r"之前|此前|刚才|已经|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
+    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\bstill stands\b"
+)
+INCREMENT = re.compile(r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b")
+TOTAL = re.compile(
+    r"一共|总共|合计|共计|总计|累计|加起来|提高到|提到|增加到|涨到|调整到|调整为|提升到|"
+    r"\bin total\b|\baltogether\b|\btotal of\b|\bbring(?:ing)? (?:it|that|the total) to\b|\b(?:raise|increase|bump)(?:d)? (?:it|that|this|the offer|your compensation) to\b"
+)
+# Where a clause ends: offers, cues and negations are read within one clause.
+CLAUSE_END = re.compile(r"[。！？!?；;，\n]|,(?!\d{3})|\.(?:\s|$)")

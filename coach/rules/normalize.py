@@ -1,0 +1,77 @@
+"""Matching form of a draft: Simplified, half-width, lower-case, with a map back to the original.
+
+Rules match patterns against the normalised text and report spans in the original draft. OpenCC's
+t2s conversion is character-for-character for nearly all text; when it (or lower-casing) changes
+the length, we fall back to converting one character at a time and keep an index map, so a span
+in the normalised text always maps back onto a valid span of the original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from coach.text import to_simplified
+
+# Full-width ASCII (U+FF01..U+FF5E) to ASCII, the ideographic space to a space: length-preserving.
+_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH[0x3000] = 0x20
+_WIDTH[0xFFE5] = ord("¥")  # full-width yen sign
+_WIDTH[0x2018] = ord("'")
+_WIDTH[0x2019] = ord("'")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """`text` is what patterns see; `index[i]` is the original offset of `text[i]` (None = same)."""
+
+    original: str
+    text: str
+    index: tuple[int, ...] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map [start, end) of the normalised text to [start, end) of the original."""
+        if self.index is None:
+            return start, end
+        n = len(self.original)
+        if start >= len(self.index):
+            return n, n
+        o_start = self.index[start]
+        o_end = self.index[end] if end < len(self.index) else n
+        if o_end < o_start:
+            o_end = o_start
+        return o_start, o_end
+
+
+def _fold(text: str) -> str:
+    return text.translate(_WIDTH).lower()
+
+
+def normalize(text: str) -> Normalized:
+    """The matching form of `text` (see the module docstring)."""
+    if text.isascii():
+        low = text.lower()
+        return Normalized(text, low)
+    simplified = to_simplified(text)
+    if len(simplified) != len(text):
+        return _slow(text)
+    folded = _fold(simplified)
+    if len(folded) != len(text):
+        return _slow(text)
+    return Normalized(text, folded)
+
+
+def _slow(text: str) -> Normalized:
+    parts: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        conv = _fold(to_simplified(ch)) if not ch.isascii() else ch.lower()
+        parts.append(conv)
+        index.extend([i] * len(conv))
+    return Normalized(text, "".join(parts), tuple(index))
+
+
+@lru_cache(maxsize=512)
+def normalize_cached(text: str) -> Normalized:
+    """normalize(), remembered for the few drafts in flight (every rule reads the same draft)."""
+    return normalize(text)

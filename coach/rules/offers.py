@@ -1,0 +1,221 @@
+"""find_offers: the concessions a text makes, with kind, amount, currency, mode and span.
+
+An *offer* is a benefit (an amount of money in some form, a voucher, a refund, a replacement, a free
+repair or visit, a fee waiver, an upgrade, or giving in to the demand) that the writer extends to
+the reader: the clause holds an offer cue ("给您", "申请", "I'll") before it, no negation between
+the cue and the benefit, and it is not the customer's own demand quoted back. Whether an offer is a
+*new* concession (or a restatement) depends on the conversation and is decided in state.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from coach.rules import lexicon as lx
+from coach.rules.normalize import Normalized, normalize_cached
+from coach.rules.numerals import parse_number
+
+Mode = Literal["plain", "increment", "total", "restate"]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundOffer:
+    """One offer in a text. `span` is [start, end) in the ORIGINAL text; `evidence` its slice."""
+
+    kind: str
+    amount: float | None
+    currency: str | None
+    mode: Mode
+    span: tuple[int, int]
+    evidence: str
+
+    @property
+    def is_money(self) -> bool:
+        return self.amount is not None and self.kind in lx.MONEY_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    kind: str
+    amount: float | None
+    currency: str | None
+    start: int
+    end: int
+    inherent: bool = False  # offered by its very wording (capitulation, sums)
+
+
+def find_offers(text: str) -> list[FoundOffer]:
+    """The offers `text` makes, in order of appearance (see the module docstring)."""
+    return list(_find_offers_cached(text))
+
+
+@lru_cache(maxsize=512)
+def _find_offers_cached(text: str) -> tuple[FoundOffer, ...]:
+    norm = normalize_cached(text)
+    return tuple(_offers(norm))
+
+
+def _offers(norm: Normalized) -> list[FoundOffer]:
+    t = norm.text
+    ends = [m.end() for m in lx.CLAUSE_END.finditer(t)]
+    found: list[FoundOffer] = []
+    for m in _mentions(t):
+        c_start, c_end = _clause(ends, m.start, len(t))
+        before = t[max(c_start, m.start - 40):m.start]
+        after = t[m.end:c_end]
+        if not m.inherent and not _offered(before, t[m.end:m.end + 12]):
+            continue
+        if m.kind == "capitulation" and _negated_right_before(before):
+            continue
+        mode = _mode(before, after, t[c_start:c_end], m)
+        start, end = norm.span(m.start, m.end)
+        found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end]))
+    return found
+
+
+def _clause(ends: list[int], pos: int, n: int) -> tuple[int, int]:
+    start = 0
+    for e in ends:
+        if e <= pos:
+            start = e
+        else:
+            return start, e
+    return start, n
+
+
+def _offered(before: str, right_after: str) -> bool:
+    cue_end = -1
+    for cue in lx.CUE_BEFORE.finditer(before):
+        cue_end = cue.end()
+        cue_start = cue.start()
+    if cue_end < 0:
+        if not lx.CUE_AFTER.match(right_after):
+            return False
+        cue_start = cue_end = len(before)
+    tail = before[max(0, cue_start - 4):]
+    if lx.NEGATION.search(tail):
+        return False
+    demand = None
+    for demand in lx.DEMAND.finditer(before):
+        pass
+    if demand is None:
+        return True
+    # The customer's demand quoted back: only an agent cue after it makes it an offer again.
+    return any(c.group() not in lx.WEAK_CUES for c in lx.CUE_BEFORE.finditer(before, demand.end()))
+
+
+def _negated_right_before(before: str) -> bool:
+    return bool(lx.NEGATION.search(before[-6:]))
+
+
+def _mode(before: str, after: str, clause: str, m: _Mention) -> Mode:
+    if lx.RESTATE.search(before) or lx.RESTATE.search(after[:12]):
+        return "restate"
+    if m.inherent and m.kind != "capitulation":
+        return "total"
+    if lx.TOTAL.search(before):
+        return "total"
+    if lx.INCREMENT.search(before[-14:]):
+        return "increment"
+    return "plain"
+
+
+def _mentions(t: str) -> list[_Mention]:
+    taken: list[tuple[int, int]] = []
+    out: list[_Mention] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    for m in lx.SUM.finditer(t):
+        result = lx.MONEY.match(t, m.end())
+        if result is None:
+            continue
+        amount, currency = _money_value(result)
+        if amount is None:
+            continue
+        kind = _form_near(t, result.start(), result.end())
+        taken.append((m.start(), result.end()))
+        out.append(_Mention(kind, amount, currency, m.start(), result.end(), inherent=True))
+    for m in lx.MONEY.finditer(t):
+        if not free(m.start(), m.end()):
+            continue
+        amount, currency = _money_value(m)
+        if amount is None:
+            continue
+        kind = _form_near(t, m.start(), m.end())
+        end = m.end()
+        form = _form_right(t, m.end())
+        if form is not None:
+            end = form
+        taken.append((m.start(), end))
+        out.append(_Mention(kind, amount, currency, m.start(), end))
+    for m in lx.POINTS.finditer(t):
+        if free(m.start(), m.end()):
+            taken.append((m.start(), m.end()))
+            out.append(_Mention("points", parse_number(m.group("n")), None, m.start(), m.end()))
+    for kind, pattern in lx.BENEFITS:
+        for m in pattern.finditer(t):
+            if free(m.start(), m.end()) and not _near_taken(taken, m.start(), m.end(), kind):
+                taken.append((m.start(), m.end()))
+                out.append(_Mention(kind, None, None, m.start(), m.end(), inherent=kind == "capitulation"))
+    for kind, pattern in lx.FORMS:
+        for m in pattern.finditer(t):
+            if free(m.start(), m.end()) and not _near_taken(taken, m.start(), m.end(), kind):
+                taken.append((m.start(), m.end()))
+                out.append(_Mention(kind, None, None, m.start(), m.end()))
+    for m in lx.DISCOUNT.finditer(t):
+        if free(m.start(), m.end()):
+            taken.append((m.start(), m.end()))
+            out.append(_Mention("discount", None, None, m.start(), m.end()))
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+def _near_taken(taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool:
+    """A form word or 补偿 right next to an amount belongs to that amount's offer."""
+    if kind not in lx.MONEY_KINDS:
+        return False
+    return any(0 <= s - b <= 3 or 0 <= a - e <= 6 for a, b in taken)
+
+
+def _money_value(m) -> tuple[float | None, str | None]:  # noqa: ANN001 - re.Match
+    num = m.group("n1") or m.group("n2") or m.group("n3") or m.group("n4")
+    amount = parse_number(num) if num else None
+    if m.group("ub") or m.group("ua"):
+        currency = "USD"
+    else:
+        currency = "CNY"
+    return amount, currency
+
+
+def _form_right(t: str, end: int) -> int | None:
+    window = t[end:end + 8]
+    for _kind, pattern in lx.FORMS:
+        fm = pattern.search(window)
+        if fm is not None and not lx.CLAUSE_END.search(window[:fm.start()]):
+            return end + fm.end()
+    return None
+
+
+def _form_near(t: str, start: int, end: int) -> str:
+    """The form of an amount: the nearest form word after it (same clause), else just before it."""
+    right = t[end:end + 8]
+    left = t[max(0, start - 10):start]
+    best: tuple[int, str] | None = None
+    for kind, pattern in lx.FORMS:
+        fm = pattern.search(right)
+        if fm is not None and not lx.CLAUSE_END.search(right[:fm.start()]):
+            if best is None or fm.start() < best[0]:
+                best = (fm.start(), kind)
+    if best is not None:
+        return best[1]
+    for kind, pattern in lx.FORMS:
+        for fm in pattern.finditer(left):
+            if not lx.CLAUSE_END.search(left[fm.end():]):
+                dist = len(left) - fm.end()
+                if best is None or dist < best[0]:
+                    best = (dist, kind)
+    return best[1] if best is not None else "money"

@@ -1,0 +1,123 @@
+"""Round state of a conversation, and which offers of a text are *new* concessions.
+
+`round_state(turns)` reads the agent turns in order: the offers each makes (find_offers), which of
+them are new concessions given what came before, whether the agent already conceded in the current
+round, and the standing amount (all money conceded so far, across rounds). `concessions(offers,
+state)` applies the same judgement to a draft; the double_concession and over_authority rules and the
+situation analyser share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coach.rules.lexicon import FORM_RANK, MONEY_KINDS
+from coach.rules.offers import FoundOffer, find_offers
+from coach.types import Offer, RoundState, Turn
+
+_EPS = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """An offer of a text with the verdict: a new concession or not, and the standing after it."""
+
+    offer: FoundOffer
+    concession: bool
+    standing_after: float | None
+
+
+def concessions(offers: Sequence[FoundOffer], state: RoundState) -> list[Judged]:
+    """Judge each offer of one text against the state before it (see the module docstring).
+
+    - restated offers (marked "already", "之前", ...) and amounts equal to the standing amount or to
+      an earlier offer in the same or a lesser form are not concessions;
+    - a total ("一共50元", "20 + 30 = 50元", "raise it to $50") is a concession only when it exceeds
+      the standing amount (and is not just the sum of this text's own increments);
+    - a non-money benefit already offered is not a concession unless marked as extra ("再", "another");
+    - giving in to the demand is always a concession.
+    """
+    standing = state.standing_amount
+    prior_amounts: list[tuple[float, str]] = [(o.amount, o.kind) for o in state.offers if o.amount is not None]
+    kinds_seen = {o.kind for o in state.offers}
+    base = standing or 0.0
+    draft_new = 0.0
+    out: list[Judged] = []
+    for o in offers:
+        new = _is_new(o, standing, base, draft_new, prior_amounts, kinds_seen)
+        if new and o.is_money:
+            assert o.amount is not None
+            if o.mode == "total":
+                draft_new = max(0.0, o.amount - base)
+            else:
+                draft_new += o.amount
+            standing = base + draft_new
+        if o.amount is not None:
+            prior_amounts.append((o.amount, o.kind))
+        kinds_seen.add(o.kind)
+        out.append(Judged(o, new, standing))
+    return out
+
+
+def _is_new(
+    o: FoundOffer,
+    standing: float | None,
+    base: float,
+    draft_new: float,
+    prior_amounts: list[tuple[float, str]],
+    kinds_seen: set[str],
+) -> bool:
+    if o.kind == "capitulation":
+        return "capitulation" not in kinds_seen
+    if o.mode == "restate":
+        return False
+    if o.is_money:
+        assert o.amount is not None
+        a = o.amount
+        running = base + draft_new
+        if o.mode == "total":
+            return a > max(running, base) + _EPS
+        if o.mode == "plain":
+            if standing is not None and abs(a - standing) < _EPS:
+                return False
+            if draft_new > 0 and abs(a - running) < _EPS:
+                return False  # the total of this text's own raises
+            if any(abs(a - pa) < _EPS and FORM_RANK.get(o.kind, 0) <= FORM_RANK.get(pk, 0) for pa, pk in prior_amounts):
+                return False
+            if any(abs(a - pa) < _EPS and o.kind == "money" for pa, _ in prior_amounts):
+                return False
+        return True
+    if o.mode == "increment":
+        return True
+    if o.kind in MONEY_KINDS and o.amount is None and kinds_seen & MONEY_KINDS and o.kind == "money":
+        return False  # "the compensation" again, without a figure
+    return o.kind not in kinds_seen
+
+
+def round_state(turns: Sequence[Turn]) -> RoundState:
+    """The round state after `turns` (see the module docstring). Empty turns give round 1."""
+    state = RoundState()
+    if not turns:
+        return state
+    current = turns[-1].round
+    conceded_in: set[int] = set()
+    for turn in turns:
+        if turn.role != "agent":
+            continue
+        judged = concessions(find_offers(turn.text), state)
+        new = [j for j in judged if j.concession]
+        if not new:
+            continue
+        conceded_in.add(turn.round)
+        standing = judged[-1].standing_after if judged else state.standing_amount
+        offers = state.offers + tuple(
+            Offer(kind=j.offer.kind, amount=j.offer.amount, round=turn.round, text=j.offer.evidence) for j in new
+        )
+        state = RoundState(current_round=turn.round, standing_amount=standing, offers=offers)
+    return RoundState(
+        current_round=current,
+        conceded_this_round=current in conceded_in,
+        standing_amount=state.standing_amount,
+        offers=state.offers,
+    )

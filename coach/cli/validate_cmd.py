@@ -1,17 +1,87 @@
-"""`coach validate`: not built yet (see the open issues)."""
+"""`coach validate`: JSON Lines of validation requests on stdin -> one response per line on stdout.
+
+Same order as the input; exit 0 whatever the drafts hold. A line that is not JSON, or not a valid
+request (no `draft`, bad turns..., a blank line), gets `{"error": {...}}` on its own line and the next
+lines are answered as usual, so answer N always belongs to line N. Input is read in chunks as it arrives and the answers to
+each chunk are flushed together: an interactive caller gets each answer at once, a pipe of many
+lines is not slowed down by a flush per line.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+_CHUNK = 1 << 16
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="(not built yet)")
-    p.set_defaults(handler=lambda args: _unavailable())
+    p = sub.add_parser(
+        "validate",
+        help="validate drafts: JSON Lines requests on stdin, one response per line on stdout",
+        description="Reads validation requests ({\"draft\", \"turns\", \"policy\", \"locale\"}) as JSON Lines on stdin "
+        "and writes one validation response per line, in order. Exit status 0 whatever the drafts hold.",
+    )
+    p.set_defaults(handler=_handle)
 
 
-def _unavailable() -> int:
-    import sys
+def _handle(args: argparse.Namespace) -> int:
+    run(sys.stdin.buffer, sys.stdout.buffer)
+    return 0
 
-    print("coach: 'validate' is not built yet", file=sys.stderr)
-    return 2
+
+def run(inp: IO[bytes], out: IO[bytes]) -> int:
+    """Answer every request line of `inp` on `out`; returns the number of lines answered."""
+    from coach.api.schemas_validate import REQUEST_ADAPTER, response_dict
+    from coach.rules import validate
+
+    def answer(line: bytes, number: int) -> bytes:
+        try:
+            req = REQUEST_ADAPTER.validate_json(line)
+        except ValidationError as exc:
+            body: dict[str, Any] = {"error": _error(exc, number)}
+        else:
+            body = response_dict(validate(req.draft, req.turns, req.policy, req.locale))
+            if req.id is not None:
+                body = {"id": req.id, **body}
+        return json.dumps(body, ensure_ascii=False).encode("utf-8") + b"\n"
+
+    read = getattr(inp, "read1", None) or inp.read
+    pending = b""
+    number = 0
+    while True:
+        chunk = read(_CHUNK)
+        if not chunk:
+            break
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        batch = []
+        for line in lines:
+            number += 1
+            batch.append(answer(line, number))
+        if batch:
+            out.write(b"".join(batch))
+            out.flush()
+    if pending.strip():
+        number += 1
+        out.write(answer(pending, number))
+    out.flush()
+    return number
+
+
+def _error(exc: ValidationError, number: int) -> dict[str, Any]:
+    problems = exc.errors(include_url=False, include_context=False, include_input=False)
+    if any(p.get("type") == "json_invalid" for p in problems):
+        message = "line is not valid JSON"
+    elif any(p.get("type") == "missing" and tuple(p.get("loc", ())) == ("draft",) for p in problems):
+        message = "request has no 'draft'"
+    elif any(p.get("type") == "model_type" and not p.get("loc") for p in problems):
+        message = "request must be a JSON object"
+    else:
+        message = "request is not valid"
+    detail = [{"loc": list(p.get("loc", ())), "msg": p.get("msg", "")} for p in problems[:5]]
+    return {"code": "invalid_input", "message": message, "line": number, "detail": detail}

@@ -1,0 +1,253 @@
+"""The LLM drafter: an OpenAI-compatible chat-completions client with bounded, deadline-aware retries.
+
+Transport retries (tenacity: 429 honouring Retry-After, 5xx, timeouts, connection errors, with
+jitter) are this module's; the SDK's own retries are off so the two never multiply. Semantic repair
+is the pipeline's. Every call sends max_tokens; a choice cut off by the token limit or empty is a
+failed attempt; structured output is asked for where the server supports it, and dropped (for the
+life of the process) where it answers 400/501 "not supported".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+
+from coach.config import Settings
+from coach.drafting.llm_parse import parse_reply
+from coach.drafting.meter import CallMeter, current_meter
+from coach.errors import LLMError
+from coach.metrics import LLM_ERRORS, LLM_RETRIES, TOKENS
+from coach.types import Draft, DraftRequest
+
+# USD per million tokens (prompt, completion); unknown models cost 0. Longest prefix wins.
+PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-3.5-turbo": (0.50, 1.50),
+}
+
+_RETRYABLE_STATUS = {408, 409, 429}
+_UNSUPPORTED_HINTS = ("response_format", "not supported", "unsupported", "json_object", "json_schema")
+
+# Endpoints (base URL, model) that refused structured output: asked without it from then on.
+_NO_STRUCTURED: set[tuple[str, str]] = set()
+
+
+def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
+    match = max((m for m in PRICES_PER_MTOK if model.startswith(m)), key=len, default=None)
+    if match is None:
+        return 0.0
+    p, c = PRICES_PER_MTOK[match]
+    return (prompt_tokens * p + completion_tokens * c) / 1_000_000
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (retry-after-ms, Retry-After seconds or HTTP date)."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def error_kind(exc: BaseException) -> str:
+    if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code == 429:
+            return "rate_limited"
+        if exc.status_code >= 500:
+            return "server_error"
+        if exc.status_code in (401, 403):
+            return "auth"
+        return "bad_request"
+    return "llm_error"
+
+
+def _unsupported(exc: openai.APIStatusError) -> bool:
+    if exc.status_code == 501:
+        return True
+    if exc.status_code not in (400, 422):
+        return False
+    text = f"{exc.message} {getattr(exc, 'body', '')}".lower()
+    return any(h in text for h in _UNSUPPORTED_HINTS)
+
+
+class LLMDrafter:
+    """Drafter over any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server...)."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: AsyncOpenAI | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+        self.client = client or AsyncOpenAI(
+            base_url=settings.openai_base_url, api_key=key, max_retries=0, timeout=settings.llm_timeout_s
+        )
+        self._sleep = sleep
+        self._endpoint = (str(self.client.base_url), settings.model)
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+    async def draft(self, request: DraftRequest) -> list[Draft]:
+        """Up to `request.n` drafts; LLMError when the endpoint gives none."""
+        if not request.messages:
+            raise LLMError("the LLM drafter needs rendered messages", kind="bad_request")
+        meter = current_meter()
+        want = request.n
+        drafts: list[Draft] = []
+        failure = "no_choices"
+        # One call asks for all n; a server that returns fewer (or unusable ones) gets one more call.
+        for _ in range(2):
+            missing = want - len(drafts)
+            if missing <= 0:
+                break
+            completion = await self._complete(request, missing, meter)
+            for choice in completion.choices[:missing]:
+                if choice.finish_reason == "length":
+                    failure = "length"
+                    continue
+                parsed = parse_reply(choice.message.content if choice.message else None)
+                if parsed is None:
+                    failure = "empty" if not (choice.message and (choice.message.content or "").strip()) else "malformed"
+                    continue
+                drafts.append(Draft(text=parsed[0], citations=parsed[1], source="llm"))
+        if not drafts:
+            LLM_ERRORS.labels(failure).inc()
+            raise LLMError(f"the model gave no usable reply ({failure})", kind=failure)
+        return drafts
+
+    # -- one completion, with transport retries ------------------------------------------------
+    async def _complete(self, request: DraftRequest, n: int, meter: CallMeter) -> Any:
+        s = self.settings
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            asked = retry_after_s(exc) if exc is not None else None
+            if asked is not None:
+                return asked
+            # Exponential backoff with full jitter on top, capped.
+            base = s.llm_retry_wait_s * 2 ** (state.attempt_number - 1)
+            return min(s.llm_retry_max_wait_s, base + random.uniform(0, s.llm_retry_wait_s))
+
+        def stop(state: RetryCallState) -> bool:
+            if state.attempt_number > s.llm_retries:
+                return True
+            remaining = meter.remaining()
+            return remaining is not None and state.upcoming_sleep >= remaining - 0.01
+
+        def before_sleep(state: RetryCallState) -> None:
+            meter.retries += 1
+            LLM_RETRIES.inc()
+            exc = state.outcome.exception() if state.outcome else None
+            LLM_ERRORS.labels(error_kind(exc) if exc else "llm_error").inc()
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_transient), wait=wait, stop=stop,
+            before_sleep=before_sleep, sleep=self._sleep, reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._call(request, n, meter)
+        except LLMError:
+            raise
+        except openai.APIError as exc:
+            kind = error_kind(exc)
+            LLM_ERRORS.labels(kind).inc()
+            raise LLMError(f"LLM endpoint failed: {type(exc).__name__}: {exc}", kind=kind) from exc
+        raise AssertionError("unreachable")
+
+    async def _call(self, request: DraftRequest, n: int, meter: CallMeter) -> Any:
+        s = self.settings
+        params = request.params
+        timeout = s.llm_timeout_s
+        remaining = meter.remaining()
+        if remaining is not None:
+            if remaining <= 0.005:
+                raise LLMError("no time left for an LLM call", kind="timeout")
+            timeout = min(timeout, remaining)
+        kwargs: dict[str, Any] = {
+            "model": s.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "max_tokens": int(params.get("max_tokens", s.max_tokens)),
+            "temperature": float(params.get("temperature", s.temperature)),
+            "timeout": timeout,
+        }
+        if n > 1:
+            kwargs["n"] = n
+        for key in ("top_p", "presence_penalty", "frequency_penalty"):
+            if key in params:
+                kwargs[key] = params[key]
+        fmt = params.get("response_format", "json_object")
+        structured = bool(fmt) and fmt != "text" and self._endpoint not in _NO_STRUCTURED
+        if structured:
+            kwargs["response_format"] = {"type": fmt} if isinstance(fmt, str) else fmt
+        started = time.perf_counter()
+        try:
+            try:
+                completion = await self.client.chat.completions.create(**kwargs)
+            except openai.APIStatusError as exc:
+                if not (structured and _unsupported(exc)):
+                    raise
+                _NO_STRUCTURED.add(self._endpoint)  # remember: this endpoint cannot do it
+                kwargs.pop("response_format")
+                completion = await self.client.chat.completions.create(**kwargs)
+        finally:
+            meter.llm_seconds += time.perf_counter() - started
+            meter.calls += 1
+        self._record(completion, meter)
+        return completion
+
+    def _record(self, completion: Any, meter: CallMeter) -> None:
+        model = getattr(completion, "model", None) or self.settings.model
+        meter.model = model
+        usage = getattr(completion, "usage", None)
+        if usage is None:
+            return
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        done = int(getattr(usage, "completion_tokens", 0) or 0)
+        meter.prompt_tokens += prompt
+        meter.completion_tokens += done
+        meter.cost_usd += cost_usd(model, prompt, done)
+        TOKENS.labels("prompt").inc(prompt)
+        TOKENS.labels("completion").inc(done)

@@ -1,0 +1,87 @@
+"""Reading a chat completion's text as a reply: JSON `{"reply", "citations"}` or plain text.
+
+Models and servers wrap answers in code fences, prepend a sentence, quote the whole reply, or cut
+JSON off mid-string. A clean JSON object wins; a JSON string is the reply; text that is not JSON
+at all is the reply itself; text that is plainly a broken JSON object is no reply (None).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```$", re.DOTALL)
+_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+_REPLY_FIELD = re.compile(r'"reply"\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_QUOTES = (('"', '"'), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"))
+_LABEL = re.compile(r"^(?:reply|answer|response|回复|回覆|答复)\s*[:：]\s*", re.IGNORECASE)
+
+
+def strip_wrapping(text: str) -> str:
+    """Remove code fences, a leading `reply:` label and quotes around the whole text."""
+    text = text.strip()
+    match = _FENCE.match(text)
+    if match:
+        text = match.group(1).strip()
+    text = _LABEL.sub("", text, count=1).strip()
+    for left, right in _QUOTES:
+        if len(text) >= 2 and text.startswith(left) and text.endswith(right):
+            inner = text[len(left) : -len(right)]
+            if left not in inner and right not in inner:
+                text = inner.strip()
+            break
+    return text
+
+
+def _citations(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict.fromkeys(str(c).strip() for c in value if isinstance(c, str | int) and str(c).strip()))
+
+
+def _from_json(value: object) -> tuple[str, tuple[str, ...]] | None:
+    if isinstance(value, str):
+        return value.strip(), ()
+    if isinstance(value, dict):
+        reply = value.get("reply", value.get("text", value.get("response")))
+        if isinstance(reply, str):
+            return strip_wrapping(reply), _citations(value.get("citations", []))
+    return None
+
+
+def parse_reply(content: str | None) -> tuple[str, tuple[str, ...]] | None:
+    """(reply text, citations) from a completion, or None when it holds no usable reply."""
+    if content is None:
+        return None
+    text = content.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    if not text:
+        return None
+    try:
+        parsed = _from_json(json.loads(text))
+        if parsed is not None:
+            return parsed if parsed[0] else None
+    except ValueError:
+        pass
+    obj = _OBJECT.search(text)
+    if obj:
+        try:
+            parsed = _from_json(json.loads(obj.group(0)))
+            if parsed is not None:
+                return parsed if parsed[0] else None
+        except ValueError:
+            pass
+    if text.startswith("{") or text.startswith("["):
+        # A JSON object that does not parse (cut off, or garbled): salvage a complete reply field.
+        field = _REPLY_FIELD.search(text)
+        if field:
+            try:
+                reply = json.loads(f'"{field.group(1)}"').strip()
+            except ValueError:
+                return None
+            return (strip_wrapping(reply), ()) if reply else None
+        return None
+    reply = strip_wrapping(text)
+    return (reply, ()) if reply else None

@@ -1,0 +1,241 @@
+"""The Coach: conversation in, validated suggestions out.
+
+    situation -> retrieve -> render -> draft (LLM) -> validate -> repair -> (offline fallback)
+
+`Coach.suggest(conversation)` returns a SuggestionResponse; `Coach.stream(conversation)` yields
+events as they happen: `passages` first, then each validated `suggestion`, then `done` with the
+whole response. The LLM phase is bounded by settings.deadline_s; when it fails, runs out of time or
+brings no valid draft, the offline drafter answers and the response is `degraded`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from coach.config import Settings
+from coach.drafting.meter import metering
+from coach.errors import LLMError
+from coach.metrics import DEGRADED, STAGE_LATENCY
+from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
+from coach.protocols import Drafter, Retriever
+from coach.repair import Checker, RepairContext, Validate, offline_suggestions, settle_candidate
+from coach.types import Conversation, DraftRequest, Passage, Situation, Suggestion, SuggestionResponse
+
+log = logging.getLogger("coach.pipeline")
+
+EventKind = Literal["passages", "suggestion", "done"]
+Emit = Callable[[EventKind, dict[str, Any]], Awaitable[None]] | None
+RETRIEVAL_K = 5
+_REASON_ORDER = ("timeout", "llm_error", "invalid_after_repair")
+
+
+@dataclass(frozen=True)
+class CoachEvent:
+    kind: EventKind
+    data: dict[str, Any]
+
+
+@dataclass
+class _Clock:
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        STAGE_LATENCY.labels(name).observe(seconds)
+        self.timings[name] = round(self.timings.get(name, 0.0) + seconds * 1000, 3)
+
+
+class Coach:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        retriever: Retriever,
+        prompts: PromptRegistry,
+        offline: Drafter,
+        llm: Drafter | None = None,
+        analyse: Callable[[Conversation], Situation] | None = None,
+        validate: Validate | None = None,
+        k: int = RETRIEVAL_K,
+    ) -> None:
+        if analyse is None:
+            from coach.situation import analyse
+        if validate is None:
+            from coach.rules import validate
+        self.settings = settings
+        self.retriever = retriever
+        self.prompts = prompts
+        self.offline = offline
+        self.llm = llm
+        self.analyse = analyse
+        self.validate = validate
+        self.k = k
+
+    @property
+    def model(self) -> str:
+        return self.settings.model if self.llm is not None else "offline"
+
+    def check(self, conversation: Conversation) -> None:
+        """Raise now (NotFound/InvalidInput) for what would fail later: the template's name."""
+        self.prompts.get(conversation.template)
+
+    async def suggest(self, conversation: Conversation) -> SuggestionResponse:
+        return await self._run(conversation, None)
+
+    async def stream(self, conversation: Conversation) -> AsyncIterator[CoachEvent]:
+        """Events as they happen; the last one is `done`. Errors before `done` are raised."""
+        queue: asyncio.Queue[CoachEvent | Exception] = asyncio.Queue()
+
+        async def emit(kind: EventKind, data: dict[str, Any]) -> None:
+            queue.put_nowait(CoachEvent(kind, data))
+
+        async def runner() -> None:
+            try:
+                await self._run(conversation, emit)
+            except Exception as exc:
+                queue.put_nowait(exc)
+
+        task = asyncio.create_task(runner())
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+                if item.kind == "done":
+                    return
+        finally:
+            if not task.done():
+                task.cancel()
+
+    # -- the flow -----------------------------------------------------------------------------
+    async def _run(self, conversation: Conversation, emit: Emit) -> SuggestionResponse:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        deadline = loop.time() + self.settings.deadline_s
+        clock = _Clock()
+        request_id = uuid.uuid4().hex
+        template = self.prompts.get(conversation.template)
+        with clock.stage("situation"):
+            situation = self.analyse(conversation)
+        with clock.stage("retrieval"):
+            passages = tuple(self.retriever.search_turns(conversation.turns, self.k))
+        if emit is not None:
+            await emit("passages", {
+                "request_id": request_id, "conversation_id": conversation.conversation_id,
+                "template": template.ref, "passages": [p.model_dump(mode="json") for p in passages],
+            })
+        check = Checker(self.validate, conversation)
+        suggestions: list[Suggestion] = []
+        reason: str | None = None
+        model = "offline"
+        with metering(deadline) as meter:
+            if self.llm is not None:
+                with clock.stage("render"):
+                    messages = template.render(build_context(conversation, situation, passages))
+                request = DraftRequest(
+                    messages=messages, situation=situation, passages=passages,
+                    n=conversation.n, params=template.params,
+                )
+                # Keep a sliver of the budget for the offline fallback.
+                reserve = min(0.25, self.settings.deadline_s * 0.05)
+                suggestions, reason = await self._llm_phase(
+                    request, conversation, check, deadline - reserve, emit
+                )
+                if suggestions:
+                    model = meter.model or self.settings.model
+                if meter.calls:
+                    clock.add("llm", meter.llm_seconds)
+            if not suggestions:
+                with clock.stage("offline"):
+                    suggestions = await offline_suggestions(self.offline, situation, passages, conversation.n, check)
+                if reason is not None:
+                    DEGRADED.labels(reason).inc()
+                    log.info("degraded suggestion (%s), request %s", reason, request_id)
+                if emit is not None:
+                    for index, s in enumerate(suggestions):
+                        await emit("suggestion", {"index": index, "suggestion": s.model_dump(mode="json")})
+        clock.add("validation", check.seconds)
+        clock.add("total", time.perf_counter() - started)
+        response = SuggestionResponse(
+            conversation_id=conversation.conversation_id,
+            request_id=request_id,
+            suggestions=tuple(suggestions),
+            passages=passages,
+            degraded=reason is not None,
+            degraded_reason=reason,
+            template=template.ref,
+            model=model,
+            timings_ms=clock.timings,
+            usage=meter.usage(),
+        )
+        if emit is not None:
+            await emit("done", response.model_dump(mode="json"))
+        return response
+
+    async def _llm_phase(
+        self, request: DraftRequest, conversation: Conversation, check: Checker, deadline: float, emit: Emit
+    ) -> tuple[list[Suggestion], str | None]:
+        """Validated LLM suggestions (in completion order) and, when there are none, why."""
+        assert self.llm is not None
+        ok: list[Suggestion] = []
+        failures: list[str] = []
+        tasks: list[asyncio.Task[tuple[Suggestion | None, str | None]]] = []
+        ctx = RepairContext(
+            conversation=conversation, situation=request.situation, passages=request.passages,
+            repair_template=self.prompts.get(None, default=DEFAULT_REPAIR), llm=self.llm, check=check,
+            max_repairs=self.settings.max_repairs, build_context=build_context,
+        )
+        try:
+            async with asyncio.timeout_at(deadline):
+                drafts = await self.llm.draft(request)
+                tasks = [asyncio.create_task(settle_candidate(d, ctx)) for d in drafts[: request.n]]
+                for next_done in asyncio.as_completed(tasks):
+                    suggestion, failure = await next_done
+                    if suggestion is None:
+                        failures.append(failure or "invalid_after_repair")
+                        continue
+                    ok.append(suggestion)
+                    if emit is not None:
+                        await emit("suggestion", {"index": len(ok) - 1, "suggestion": suggestion.model_dump(mode="json")})
+        except TimeoutError:
+            failures.append("timeout")
+        except LLMError as exc:
+            log.warning("LLM drafting failed: %s", exc.message)
+            failures.append("timeout" if exc.kind == "timeout" else "llm_error")
+        finally:
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+        if ok:
+            return ok, None
+        reason = next((r for r in _REASON_ORDER if r in failures), failures[0] if failures else "llm_error")
+        return [], reason
+
+
+def build_coach(settings: Settings, knowledge: Retriever, *, prompts: PromptRegistry | None = None,
+                llm: Drafter | None = None, offline: Drafter | None = None) -> Coach:
+    """The Coach the service and the CLI use: backend from settings.resolved_backend."""
+    from coach.drafting.offline import OfflineDrafter
+
+    prompts = prompts or PromptRegistry.from_settings(settings)
+    if llm is None and settings.resolved_backend == "openai":
+        from coach.drafting.llm import LLMDrafter
+
+        llm = LLMDrafter(settings)
+    return Coach(settings=settings, retriever=knowledge, prompts=prompts,
+                 offline=offline or OfflineDrafter(), llm=llm)

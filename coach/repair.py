@@ -1,0 +1,159 @@
+"""Turning drafts into suggestions: finish (script, citations), validate, repair, fall back.
+
+`settle_candidate` is the semantic repair loop for one LLM candidate: validate it, and while it is
+rejected and repairs remain, re-draft it with the repair template quoting each violation's evidence
+and hint. `offline_suggestions` asks the offline drafter and keeps only what validates, ending with
+a short safe reply (also validated) when even that fails. Nothing here returns an invalid draft.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from coach.errors import LLMError
+from coach.metrics import REPAIRS, VIOLATIONS
+from coach.prompt_loader import PromptTemplate
+from coach.protocols import Drafter
+from coach.text import to_script, to_traditional
+from coach.types import (
+    Conversation,
+    Draft,
+    DraftRequest,
+    Passage,
+    Policy,
+    Situation,
+    Suggestion,
+    Turn,
+    ValidationResult,
+)
+
+log = logging.getLogger("coach.repair")
+
+Validate = Callable[[str, Sequence[Turn], Policy, str | None], ValidationResult]
+
+# Last-resort replies (our own words): calm, committal about follow-up, no offer, no limit.
+_SAFE_HANS = (
+    "非常理解您现在的心情。您反映的情况我已经完整记录下来，会认真跟进，并尽快给您一个明确的答复。",
+    "理解您的心情，您的问题我们会认真跟进，稍后给您回复。",
+)
+SAFE_REPLIES: dict[str, tuple[str, ...]] = {
+    "zh-Hans": _SAFE_HANS,
+    "zh-Hant": tuple(to_traditional(t) for t in _SAFE_HANS),
+    "en": (
+        "I completely understand how frustrating this is. I have noted every detail of your issue, "
+        "I will follow it up carefully and come back to you with a clear answer as soon as possible.",
+        "I understand your frustration, and I will follow up on your issue and get back to you shortly.",
+    ),
+}
+
+
+@dataclass
+class Checker:
+    """Validates finished drafts against the conversation, timing and counting as it goes."""
+
+    validate: Validate
+    conversation: Conversation
+    seconds: float = 0.0
+    rejected: list[ValidationResult] = field(default_factory=list)
+
+    def __call__(self, text: str) -> ValidationResult:
+        started = time.perf_counter()
+        try:
+            result = self.validate(text, self.conversation.turns, self.conversation.policy, self.conversation.locale)
+        finally:
+            self.seconds += time.perf_counter() - started
+        for v in result.violations:
+            VIOLATIONS.labels(v.rule).inc()
+        if not result.ok:
+            self.rejected.append(result)
+        return result
+
+
+def finish(draft: Draft, situation: Situation, passages: Sequence[Passage]) -> tuple[str, tuple[str, ...]]:
+    """The reply in the customer's script, with citations limited to the passages shown."""
+    text = draft.text.strip()
+    if situation.script in ("zh-Hans", "zh-Hant"):
+        text = to_script(text, situation.script)
+    known = {p.id for p in passages}
+    citations = tuple(dict.fromkeys(c for c in draft.citations if c in known))
+    return text, citations
+
+
+@dataclass
+class RepairContext:
+    """What the repair loop needs besides the draft: kept together to keep signatures short."""
+
+    conversation: Conversation
+    situation: Situation
+    passages: tuple[Passage, ...]
+    repair_template: PromptTemplate
+    llm: Drafter
+    check: Checker
+    max_repairs: int
+    build_context: Callable[..., dict]
+
+
+async def settle_candidate(draft: Draft, ctx: RepairContext) -> tuple[Suggestion | None, str | None]:
+    """(a validated suggestion, None) or (None, why it failed)."""
+    attempts = 1
+    while True:
+        text, citations = finish(draft, ctx.situation, ctx.passages)
+        result = ctx.check(text) if text else ValidationResult(ok=False)
+        if result.ok and text:
+            return Suggestion(text=text, citations=citations, source=draft.source, attempts=attempts, validation=result), None
+        if attempts > ctx.max_repairs:
+            return None, "invalid_after_repair"
+        REPAIRS.inc()
+        messages = ctx.repair_template.render(
+            ctx.build_context(ctx.conversation, ctx.situation, ctx.passages, draft=text, violations=result.violations)
+        )
+        request = DraftRequest(
+            messages=messages, situation=ctx.situation, passages=ctx.passages, n=1,
+            feedback=result.violations, params=ctx.repair_template.params,
+        )
+        try:
+            redrafts = await ctx.llm.draft(request)
+        except LLMError as exc:
+            log.warning("repair draft failed: %s", exc.message)
+            return None, "timeout" if exc.kind == "timeout" else "llm_error"
+        attempts += 1
+        draft = redrafts[0]
+
+
+def safe_reply(situation: Situation, check: Checker) -> Suggestion | None:
+    """The first last-resort reply in the customer's script that validates (None if none does)."""
+    for text in SAFE_REPLIES[situation.script]:
+        result = check(text)
+        if result.ok:
+            return Suggestion(text=text, citations=(), source="offline", attempts=1, validation=result)
+    log.error("no safe reply validates for script %s", situation.script)
+    return None
+
+
+async def offline_suggestions(
+    offline: Drafter, situation: Situation, passages: tuple[Passage, ...], n: int, check: Checker
+) -> list[Suggestion]:
+    """Validated suggestions from the offline drafter; the safe reply when none validates."""
+    out: list[Suggestion] = []
+    try:
+        drafts = await offline.draft(DraftRequest(situation=situation, passages=passages, n=n))
+    except Exception:  # the fallback must answer whatever the composer does
+        log.exception("offline drafter failed")
+        drafts = []
+    seen: set[str] = set()
+    for draft in drafts[:n]:
+        text, citations = finish(draft, situation, passages)
+        if not text or text in seen:
+            continue
+        result = check(text)
+        if result.ok:
+            seen.add(text)
+            out.append(Suggestion(text=text, citations=citations, source="offline", attempts=1, validation=result))
+    if not out:
+        fallback = safe_reply(situation, check)
+        if fallback is not None:
+            out.append(fallback)
+    return out

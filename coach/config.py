@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     deadline_s: float = Field(default=8.0, gt=0, validation_alias="COACH_DEADLINE_S")
     reload_prompts: bool = Field(default=False, validation_alias="COACH_RELOAD_PROMPTS")
 
+    # Operating the service (issue 7): browser origins, limits, load shedding, logs.
+    cors_origins: str = Field(default="", validation_alias="COACH_CORS_ORIGINS")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias="COACH_MAX_BODY_BYTES")
+    max_inflight: int = Field(default=64, ge=1, validation_alias="COACH_MAX_INFLIGHT")
+    max_queue: int = Field(default=256, ge=0, validation_alias="COACH_MAX_QUEUE")
+    queue_timeout_s: float = Field(default=5.0, ge=0, validation_alias="COACH_QUEUE_TIMEOUT_S")
+    log_format: Literal["json", "text"] = Field(default="json", validation_alias="COACH_LOG_FORMAT")
+
     @field_validator("openai_base_url", mode="before")
     @classmethod
     def _blank_is_none(cls, v: object) -> object:
@@ -51,6 +59,10 @@ class Settings(BaseSettings):
     @property
     def service_keys(self) -> tuple[str, ...]:
         return tuple(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
 
     @property
     def resolved_cache_dir(self) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -22,3 +22,20 @@ REPAIRS = Counter("coach_repairs_total", "re-drafts after a rejected draft", reg
 DEGRADED = Counter("coach_degraded_total", "answers from the offline fallback, by reason", ["reason"], registry=REGISTRY)
 VIOLATIONS = Counter("coach_violations_total", "violations found in drafts, by rule", ["rule"], registry=REGISTRY)
 TOKENS = Counter("coach_llm_tokens_total", "LLM tokens, by kind", ["kind"], registry=REGISTRY)
+
+# The service's own health (issue 7): load shedding, rejected requests, feedback.
+INFLIGHT = Gauge(
+    "coach_inflight_requests", "requests holding a slot of the in-flight bound", ["route"],
+    registry=REGISTRY, multiprocess_mode="livesum",
+)
+QUEUED = Gauge(
+    "coach_queued_requests", "requests waiting for a slot of the in-flight bound", ["route"],
+    registry=REGISTRY, multiprocess_mode="livesum",
+)
+QUEUE_WAIT = Histogram(
+    "coach_queue_wait_seconds", "time a request waited for an in-flight slot", ["route"],
+    buckets=_LATENCY_BUCKETS, registry=REGISTRY,
+)
+SHED = Counter("coach_shed_total", "requests answered 429 by the in-flight bound, by reason", ["route", "reason"], registry=REGISTRY)
+REJECTED = Counter("coach_rejected_requests_total", "requests refused before routing, by reason", ["reason"], registry=REGISTRY)
+FEEDBACK = Counter("coach_feedback_total", "agent feedback stored, by verdict", ["verdict"], registry=REGISTRY)

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from coach import __version__
 from coach.api.errors import install_error_handlers
+from coach.api.limits import InflightLimiter
+from coach.api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
+from coach.api.middleware_guards import ApiKeyMiddleware, BackpressureMiddleware, BodyLimitMiddleware
 from coach.api.routes import feedback, guidelines, health, metrics, panel, suggestions, templates, validate
 from coach.api.runtime import Runtime
 from coach.config import Settings, get_settings
+from coach.feedback import FeedbackStore
+
+log = logging.getLogger("coach.api")
 
 _ROUTERS = (health, guidelines, validate, suggestions, templates, feedback, panel, metrics)
+# Requests that hold an LLM call: bounded by COACH_MAX_INFLIGHT, queued, then shed with a 429.
+BOUNDED_PATHS = ("/v1/suggestions",)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,9 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loading = asyncio.create_task(runtime.load())
+        log.info("coach %s starting (backend %s)", __version__, runtime.settings.resolved_backend)
         try:
             yield
         finally:
+            # uvicorn runs this after in-flight requests finished (or its graceful timeout ran out).
+            log.info("coach shutting down")
             if not loading.done():
                 loading.cancel()
 
@@ -39,4 +52,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in _ROUTERS:
         app.include_router(module.router)
+    app.state.feedback_store = FeedbackStore(runtime.settings.database)
+    _install_middleware(app, runtime.settings)
     return app
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost last: request id and metering wrap everything, so even a 401, 413 or 429
+    carries the id, CORS headers and a log line."""
+    app.state.limiter = InflightLimiter(settings.max_inflight, settings.max_queue, settings.queue_timeout_s)
+    app.add_middleware(BackpressureMiddleware, limiter=app.state.limiter, paths=BOUNDED_PATHS)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiKeyMiddleware, keys=settings.service_keys)
+    origins = settings.cors_origin_list
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware)

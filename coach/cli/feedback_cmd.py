@@ -1,17 +1,67 @@
-"""`coach feedback`: not built yet (see the open issues)."""
+"""`coach feedback`: what agents said about the suggestions (stored by POST /v1/feedback).
+
+    coach feedback export [--out FILE] [--db PATH] [--name NAME]
+        edited and rejected cases -> a scenario set for `coach eval run` (YAML; JSON for *.json)
+    coach feedback stats [--db PATH]
+        counts per verdict, as JSON
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("feedback", help="(not built yet)")
-    p.set_defaults(handler=lambda args: _unavailable())
+    p = sub.add_parser("feedback", help="export or count agents' feedback on suggestions")
+    inner = p.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
+
+    export = inner.add_parser("export", help="edited and rejected cases -> a scenario file for `coach eval run`")
+    export.add_argument("--out", help="file to write (.yaml/.yml or .json); default stdout (YAML)")
+    export.add_argument("--db", type=Path, help="feedback database (default: COACH_DATABASE)")
+    export.add_argument("--name", default="feedback", help="name of the scenario set (default: feedback)")
+    export.set_defaults(handler=_export)
+
+    stats = inner.add_parser("stats", help="how many suggestions were accepted, edited, rejected")
+    stats.add_argument("--db", type=Path, help="feedback database (default: COACH_DATABASE)")
+    stats.set_defaults(handler=_stats)
 
 
-def _unavailable() -> int:
-    import sys
+def _store(db: Path | None):  # noqa: ANN202 - imported lazily to keep `coach --help` fast
+    from coach.config import get_settings
+    from coach.errors import ConfigError
+    from coach.feedback import FeedbackStore
 
-    print("coach: 'feedback' is not built yet", file=sys.stderr)
-    return 2
+    path = db if db is not None else get_settings().database
+    if not path.exists():
+        raise ConfigError(f"no feedback database at {path} (set COACH_DATABASE or pass --db)")
+    return FeedbackStore(path)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from coach.evaluation.scenarios import ScenarioSet
+    from coach.feedback import dump_scenarios, scenarios_from_feedback
+
+    store = _store(args.db)
+    document, skipped = scenarios_from_feedback(store.entries(("edited", "rejected")), name=args.name)
+    if skipped:
+        print(f"coach: {skipped} case(s) skipped: sent without their conversation", file=sys.stderr)
+    if not document["scenarios"]:
+        print("coach: no edited or rejected case to export", file=sys.stderr)
+        return 1
+    ScenarioSet.model_validate(document)  # what we write, `coach eval run` must load
+    text = dump_scenarios(document, args.out)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"coach: {len(document['scenarios'])} scenario(s) written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    counts = _store(args.db).counts()
+    print(json.dumps({"counts": counts, "total": sum(counts.values())}))
+    return 0

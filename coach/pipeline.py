@@ -238,4 +238,4 @@ def build_coach(settings: Settings, knowledge: Retriever, *, prompts: PromptRegi
 
         llm = LLMDrafter(settings)
     return Coach(settings=settings, retriever=knowledge, prompts=prompts,
-                 offline=offline or OfflineDrafter(), llm=llm)
+                 offline=offline or OfflineDrafter(settings), llm=llm)

@@ -67,13 +67,14 @@ class PromptRegistry:
     def get(self, ref: str | None, *, default: str = DEFAULT_REPLY) -> PromptTemplate:
         """The template named by `ref` (`name@vN`, or `name` for its newest version)."""
         self._maybe_refresh()
-        name, version = parse_ref(ref or default)
+        wanted = default if ref is None else ref
+        name, version = parse_ref(wanted)
         candidates = [t for t in self._templates.values() if t.name == name]
         if version is not None:
             candidates = [t for t in candidates if t.version == version]
         if not candidates:
             known = ", ".join(t.ref for t in self.list(refresh=False)) or "none"
-            raise NotFound(f"no prompt template {ref or default!r} (known: {known})")
+            raise NotFound(f"no prompt template {wanted!r} (known: {known})")
         return max(candidates, key=lambda t: t.version)
 
     def list(self, *, refresh: bool = True) -> list[PromptTemplate]:

@@ -116,7 +116,7 @@ def llm_settings(**kw: object) -> Settings:
     base: dict[str, object] = {
         "OPENAI_BASE_URL": "http://llm.test/v1", "OPENAI_API_KEY": "sk-test", "COACH_MODEL": "gpt-4o-mini",
         "COACH_LLM_RETRIES": 3, "COACH_LLM_RETRY_WAIT_S": 0, "COACH_LLM_RETRY_MAX_WAIT_S": 0,
-        "COACH_DEADLINE_S": 2, "COACH_LLM_TIMEOUT_S": 1,
+        "COACH_DEADLINE_S": 5, "COACH_LLM_TIMEOUT_S": 3,
     }
     base.update(kw)
     return Settings(_env_file=None, **base)  # type: ignore[arg-type]

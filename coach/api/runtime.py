@@ -1,7 +1,8 @@
 """What a running service holds: settings and the components built from them, loaded once.
 
 The guideline index loads in a worker thread after start-up, so /healthz answers at once and
-/readyz says 503 until the index is there.
+/readyz says 503 until the index is there. The prompt registry loads on first use (GET /v1/templates
+works before the index is ready); the Coach is built once the index is there.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class Runtime:
         self.knowledge: Any = None
         self.load_error: str | None = None
         self._ready = asyncio.Event()
+        self.prompts: Any = None  # coach.prompts.PromptRegistry, built on first use
+        self.coach: Any = None  # coach.pipeline.Coach, built once the index is loaded
 
     @property
     def ready(self) -> bool:
@@ -37,8 +40,35 @@ class Runtime:
             self.load_error = f"{type(exc).__name__}: {exc}"
             return
         self._ready.set()
+        try:
+            self.require_coach()
+        except Exception:  # a broken template is reported on use; readiness is the index's
+            log.exception("the suggestion pipeline could not be built")
 
     def require_knowledge(self) -> Any:
         if self.knowledge is None:
             raise NotReady(self.load_error or "the guideline index is still loading")
         return self.knowledge
+
+    def require_prompts(self) -> Any:
+        """The prompt template registry (TemplateError/ConfigError when the templates are unusable)."""
+        if self.prompts is None:
+            from coach.prompts import PromptRegistry
+
+            self.prompts = PromptRegistry.from_settings(self.settings)
+        return self.prompts
+
+    def require_coach(self) -> Any:
+        """The suggestion pipeline; NotReady until the guideline index is loaded."""
+        knowledge = self.require_knowledge()
+        if self.coach is None:
+            from coach.pipeline import build_coach
+
+            self.coach = build_coach(self.settings, knowledge, prompts=self.require_prompts())
+        return self.coach
+
+    async def aclose(self) -> None:
+        """Release the LLM client's connections (if the coach has one)."""
+        llm = getattr(self.coach, "llm", None)
+        if llm is not None and hasattr(llm, "aclose"):
+            await llm.aclose()

@@ -1,17 +1,73 @@
-"""`coach suggest`: not built yet (see the open issues)."""
+"""`coach suggest [FILE]`: a Conversation JSON (FILE or stdin) -> the Suggestion response JSON."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from coach.errors import InvalidInput
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("suggest", help="(not built yet)")
-    p.set_defaults(handler=lambda args: _unavailable())
+    p = sub.add_parser(
+        "suggest",
+        help="suggest the agent's next reply for a conversation (JSON in, JSON out)",
+        description="Reads a Conversation (see CONTRACT.md) from FILE or stdin and prints the Suggestion "
+        "response as JSON. The backend follows COACH_BACKEND / OPENAI_BASE_URL (offline by default).",
+    )
+    p.add_argument("file", nargs="?", type=Path, metavar="FILE", help="the conversation JSON (default: stdin)")
+    p.add_argument("--template", metavar="NAME@VER", help="override the conversation's template")
+    p.add_argument("-n", type=int, choices=(1, 2, 3), help="override the number of candidates")
+    p.add_argument("--compact", action="store_true", help="one line of JSON instead of indented")
+    p.set_defaults(handler=_handle)
 
 
-def _unavailable() -> int:
-    import sys
+def read_json(file: Path | None) -> Any:
+    """Decoded JSON from FILE or stdin; InvalidInput naming the problem."""
+    try:
+        text = file.read_text(encoding="utf-8") if file is not None else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {file or 'stdin'}: {exc}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{file or 'stdin'} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
 
-    print("coach: 'suggest' is not built yet", file=sys.stderr)
-    return 2
+
+def load_conversation(file: Path | None, *, template: str | None = None, n: int | None = None):
+    from coach.api.schemas_suggestions import parse_request
+
+    data = read_json(file)
+    if isinstance(data, dict):
+        if template is not None:
+            data["template"] = template
+        if n is not None:
+            data["n"] = n
+    return parse_request(data).to_conversation()
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from coach.config import get_settings
+    from coach.knowledge import load_knowledge_base
+    from coach.pipeline import build_coach
+
+    conversation = load_conversation(args.file, template=args.template, n=args.n)
+    settings = get_settings()
+    coach = build_coach(settings, load_knowledge_base(settings))
+    coach.check(conversation)
+
+    async def run():
+        try:
+            return await coach.suggest(conversation)
+        finally:
+            if coach.llm is not None and hasattr(coach.llm, "aclose"):
+                await coach.llm.aclose()
+
+    response = asyncio.run(run())
+    indent = None if args.compact else 2
+    print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=indent))
+    return 0

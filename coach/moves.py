@@ -43,7 +43,7 @@ _CUES: dict[str, str] = {
     "probe_authority": (
         r"你(能|可以)?做(得了)?主|你有(没有)?(这个)?(权限|权力|权利)|你说了算|你能(决定|批)|你.{0,4}解决不了"
         r"|跟你说(了)?也没用|你办不到|权限不够|你(算|是)什么|你能做什么"
-        r"|are you (even )?(able|allowed|authori[sz]ed)|can you (even )?(decide|approve)|do you have (the )?(authority|power)"
+        r"|are you (even )?(able|allowed|authori[sz]ed)|can you (even )?(decide|approve)|(have|got) (the |any )?(authority|power|permission)"
         r"|what can you (even )?do|is (that|this) your call|you can'?t do anything|no use talking to you|pointless talking to you"
     ),
     "threat_complaint": (

@@ -238,6 +238,8 @@ def analyse(conversation: Conversation) -> Situation:
         if sticky not in moves and any(sticky in detect_moves(t.text) for t in this_round):
             moves.append(sticky)
     demanded = demanded_amount(latest_text) if latest_text else None
+    if demanded is not None and state.offers and "ask_compensation" not in moves:
+        moves.append("ask_compensation")  # naming a sum while an offer stands is asking for money
     strategy, offer = choose_strategy(moves, state, conversation, demanded)
     topic = detect_topic(latest_text) or detect_topic(" ".join(t.text for t in this_round))
     return Situation(

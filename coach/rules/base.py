@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coach.rules.normalize import Normalized, normalize_cached
+from coach.rules.prefilter import GateSet, gate
 from coach.types import Policy, RoundState, Severity, Violation
 
 
@@ -41,39 +42,49 @@ class Phrase:
     vetoes: tuple[Veto, ...] = ()
 
 
-def compile_phrases(phrases: Iterable[Phrase]) -> tuple[re.Pattern[str], tuple[tuple[Veto, ...], ...]]:
-    """One alternation with a named group per phrase (a single scan per draft), and the vetoes."""
-    phrases = tuple(phrases)
-    combined = "|".join(f"(?P<p{i}>{p.pattern})" for i, p in enumerate(phrases))
-    return re.compile(combined), tuple(p.vetoes for p in phrases)
-
-
 @dataclass(frozen=True)
 class PhraseRule:
-    """A rule that fires on wordings (authority exposure, hostile tone): pure, compiled once."""
+    """A rule that fires on wordings (authority exposure, hostile tone): pure, compiled once.
+
+    Each phrase family is its own compiled pattern behind a literal prefilter (prefilter.py), so a
+    draft pays a few substring tests for the families it cannot match and a scan only for the rest.
+    """
 
     id: str
     message: str
     hint: str
     phrases: tuple[Phrase, ...]
     severity: Severity = "block"
-    _compiled: tuple[re.Pattern[str], tuple[tuple[Veto, ...], ...]] = field(init=False, repr=False, compare=False)
+    _gates: GateSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_compiled", compile_phrases(self.phrases))
+        object.__setattr__(self, "_gates", GateSet([gate(p.pattern) for p in self.phrases]))
 
     def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]:
         return self.check_normalized(normalize_cached(draft))
 
     def check_normalized(self, norm: Normalized) -> list[Violation]:
-        pattern, vetoes = self._compiled
-        out: list[Violation] = []
         t = norm.text
-        for m in pattern.finditer(t):
-            if m.end() == m.start():
-                continue
-            index = int(m.lastgroup[1:]) if m.lastgroup else 0
-            if any(v.blocks(t, m.start(), m.end()) for v in vetoes[index]):
-                continue
-            out.append(violation(self.id, self.severity, self.message, self.hint, norm.original, norm.span(m.start(), m.end())))
-        return out
+        hits: list[tuple[int, int]] = []
+        gates = self._gates.gates
+        for i in self._gates.active(t):
+            vetoes = self.phrases[i].vetoes
+            for m in gates[i].pattern.finditer(t):
+                if m.end() == m.start() or any(v.blocks(t, m.start(), m.end()) for v in vetoes):
+                    continue
+                hits.append((m.start(), m.end()))
+        return [
+            violation(self.id, self.severity, self.message, self.hint, norm.original, norm.span(s, e))
+            for s, e in _merge(hits)
+        ]
+
+
+def _merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping hits of different families become one violation over their union."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(hits):
+        if out and s < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out

@@ -20,8 +20,20 @@ from coach.types import Policy, RoundState, Severity, Violation
 _EPS = 0.005
 
 
-def judge_draft(draft: str, state: RoundState) -> list[Judged]:
-    return concessions(find_offers(draft), state)
+_last: list[tuple[str, RoundState, tuple[Judged, ...]]] = []
+
+
+def judge_draft(draft: str, state: RoundState) -> tuple[Judged, ...]:
+    """The draft's offers judged against the state. Both rules ask for the same draft and state
+    object in turn, so the last answer is kept (by identity: holding them keeps the ids valid)."""
+    if _last:
+        d, s, judged = _last[0]
+        if d is draft and s is state:
+            return judged
+    found = find_offers(draft)
+    judged = tuple(concessions(found, state)) if found else ()
+    _last[:] = [(draft, state, judged)]
+    return judged
 
 
 @dataclass(frozen=True)

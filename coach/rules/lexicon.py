@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 
+from coach.rules.prefilter import Alternation, GateSet, gate
 from coach.rules.numerals import CHINESE_NUMERAL_CHARS
 
 _CN = f"[{CHINESE_NUMERAL_CHARS}]+"
 _DIG = r"\d+(?:,\d{3})*(?:\.\d+)?"
 NUM = f"(?:{_DIG}|{_CN})"
+# A number token as MONEY reads it: starts with a digit or numeral (so `re` can skip other positions
+# by a charset test), parsed afterwards by numerals.parse_number.
+_NUMTOK = f"[0-9{CHINESE_NUMERAL_CHARS}][0-9{CHINESE_NUMERAL_CHARS},.]*"
 
 # Units after a number. "块" is money only when not a measure word ("两块电池"): it must be followed
 # by money words or by no Han character at all.
@@ -21,12 +25,9 @@ _USD_AFTER = r"(?:美元|美金|刀(?![\u4e00-\u9fff])|usd|dollars?|bucks)"
 _CNY_BEFORE = r"(?:¥|rmb\s?|cny\s?|人民币)"
 _USD_BEFORE = r"(?:us\$|\$|usd\s?)"
 
-MONEY = re.compile(
-    rf"(?P<cb>{_CNY_BEFORE})\s*(?P<n1>{_DIG})"
-    rf"|(?P<ub>{_USD_BEFORE})\s*(?P<n2>{_DIG})"
-    rf"|(?P<n3>{NUM})\s*(?P<ca>{_CNY_AFTER})"
-    rf"|(?P<n4>{NUM})\s*(?P<ua>{_USD_AFTER})"
-)
+MONEY_BEFORE = re.compile(rf"(?P<cur>¥|\$|us\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?)")
+MONEY_AFTER = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:(?P<cny>{_CNY_AFTER})|(?P<usd>{_USD_AFTER}))")
+USD_MARKS = frozenset({"$", "us$", "usd"})
 POINTS = re.compile(rf"(?P<n>{NUM})\s*(?:个)?(?:积分|points?\b)")
 DISCOUNT = re.compile(r"打[一二三四五六七八九\d.]+折|(?P<pct>\d{1,2})\s*%\s*off\b|\bdiscount\b|折扣")
 
@@ -68,7 +69,7 @@ MONEY_KINDS = frozenset({"money", "voucher", "red_packet", "credit", "refund", "
 FORM_RANK = {"money": 0, "points": 1, "voucher": 2, "red_packet": 3, "credit": 3, "refund": 4, "cash": 4}
 
 # The agent doing something for the customer, before (or right after) the benefit.
-CUE_BEFORE = re.compile(
+CUE_BEFORE = Alternation(
     r"给您|给你|为您|为你|帮您|帮你|替您|补您|补给|补偿|赔偿|赔您|赔给|送您|送你|赠送|赠您|返您|返还|退您|发您|发放|"
     r"申请|争取|安排|提供|承担|报销|补发|加送|再送|再给|再补|再加|额外|多给|我们来|我们会|我们将|我这边|愿意|"
     r"可以给|能给|那就|就给|发给|奉上|追加|提高到|提到|增加到|涨到|调整到|调整为|提升到|升级|"
@@ -79,24 +80,49 @@ CUE_BEFORE = re.compile(
 )
 WEAK_CUES = frozenset({"补偿", "赔偿", "申请", "提供", "争取", "承担", "报销", "offer", "cover", "provide"})
 CUE_AFTER = re.compile(r"^.{0,3}(?:给您|给你|补给您|补偿给您|发给您|to you|for you|on us|on the house)")
-NEGATION = re.compile(
+NEGATION = Alternation(
     r"不能|不会|不可以|不可能|无法|没法|没办法|没有办法|不予|不给|不提供|不退|不再|不行|不支持|不包括|不属于|不在|不享受|未能|拒绝|"
     r"不了|不能够|不符合|\bcan't\b|\bcannot\b|\bcan not\b|\bwon't\b|\bwill not\b|\bunable\b|\bnot able\b|\bnot possible\b|"
     r"\bdon't\b|\bdo not\b|\bisn't\b|\bis not\b|\bnot eligible\b|\bnot covered\b|\bno longer\b|\bwouldn't\b|\bcouldn't\b|\bnever\b"
 )
 # The customer's own demand, quoted back: not an offer.
-DEMAND = re.compile(
+DEMAND = Alternation(
     r"您(?:要求|提出|希望|想要|所说|说的|期望|的诉求|的要求|要的|索要|主张)|客户要求|"
     r"\byou(?:'re| are)? ask(?:ed|ing)? for\b|\byou want(?:ed)?\b|\byour request\b|\byou requested\b|\byou demand(?:ed)?\b|\byou mentioned\b"
 )
-RESTATE = re.compile(
+RESTATE = Alternation(
     r"之前|此前|刚才|已经|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
     r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\bstill stands\b"
 )
-INCREMENT = re.compile(r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b")
-TOTAL = re.compile(
+INCREMENT = Alternation(r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b")
+TOTAL = Alternation(
     r"一共|总共|合计|共计|总计|累计|加起来|提高到|提到|增加到|涨到|调整到|调整为|提升到|"
     r"\bin total\b|\baltogether\b|\btotal of\b|\bbring(?:ing)? (?:it|that|the total) to\b|\b(?:raise|increase|bump)(?:d)? (?:it|that|this|the offer|your compensation) to\b"
 )
 # Where a clause ends: offers, cues and negations are read within one clause.
 CLAUSE_END = re.compile(r"[。！？!?；;，\n]|,(?!\d{3})|\.(?:\s|$)")
+
+# Gated forms of the mention patterns (prefilter.py): most drafts skip most of them.
+MONEY_BEFORE_G = gate(MONEY_BEFORE)
+MONEY_AFTER_G = gate(MONEY_AFTER)
+SUM_EQUALS = ("=", "等于", "一共", "总共", "合计", "共", "equals", "makes", "comes to")
+POINTS_G = gate(POINTS)
+DISCOUNT_G = gate(DISCOUNT)
+SUM_G = gate(SUM)
+FORMS_G = tuple((kind, Alternation(p.pattern)) for kind, p in FORMS)
+BENEFITS_G = tuple((kind, Alternation(p.pattern)) for kind, p in BENEFITS)
+# One pass decides which mention patterns can match a text at all.
+MENTION_GATES = GateSet([SUM_G, MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, *(g for _, g in BENEFITS_G), *(g for _, g in FORMS_G), DISCOUNT_G])
+MENTION_ROLES: tuple[tuple[str, str], ...] = (
+    ("sum", "money"), ("money", "money"), ("money", "money"), ("points", "points"),
+    *(("benefit", kind) for kind, _ in BENEFITS_G), *(("form", kind) for kind, _ in FORMS_G), ("discount", "discount"),
+)
+FORM_ANY = Alternation("|".join(p.pattern for _, p in FORMS))
+
+
+def form_kind(word: str) -> str:
+    """The kind of a form word found by FORM_ANY."""
+    for kind, pattern in FORMS:
+        if pattern.search(word):
+            return kind
+    return "money"

@@ -56,4 +56,12 @@ def parse_number(text: str) -> float | None:
     try:
         return float(cleaned)
     except ValueError:
-        return parse_chinese(cleaned)
+        pass
+    if cleaned[-1] in _BIG_UNITS or cleaned[-1] in _SMALL_UNITS:
+        # "2万", "1.5千": digits with a unit character.
+        try:
+            unit = _BIG_UNITS.get(cleaned[-1]) or _SMALL_UNITS[cleaned[-1]]
+            return float(cleaned[:-1]) * unit
+        except ValueError:
+            pass
+    return parse_chinese(cleaned)

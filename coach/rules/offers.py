@@ -9,6 +9,8 @@ the cue and the benefit, and it is not the customer's own demand quoted back. Wh
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -88,8 +90,9 @@ def _clause(ends: list[int], pos: int, n: int) -> tuple[int, int]:
 def _offered(before: str, right_after: str) -> bool:
     cue_end = -1
     for cue in lx.CUE_BEFORE.finditer(before):
-        cue_end = cue.end()
-        cue_start = cue.start()
+        if cue.end() >= cue_end:
+            cue_end = cue.end()
+            cue_start = cue.start()
     if cue_end < 0:
         if not lx.CUE_AFTER.match(right_after):
             return False
@@ -97,9 +100,8 @@ def _offered(before: str, right_after: str) -> bool:
     tail = before[max(0, cue_start - 4):]
     if lx.NEGATION.search(tail):
         return False
-    demand = None
-    for demand in lx.DEMAND.finditer(before):
-        pass
+    demands = lx.DEMAND.finditer(before)
+    demand = demands[-1] if demands else None
     if demand is None:
         return True
     # The customer's demand quoted back: only an agent cue after it makes it an offer again.
@@ -123,14 +125,46 @@ def _mode(before: str, after: str, clause: str, m: _Mention) -> Mode:
 
 
 def _mentions(t: str) -> list[_Mention]:
-    taken: list[tuple[int, int]] = []
+    """Every benefit mentioned in `t` (normalised), longest readings first: sums, amounts, points,
+    benefits, forms of compensation, discounts. A later reading never overlaps an earlier one."""
     out: list[_Mention] = []
+    active = lx.MENTION_GATES.active(t)
+    if not active:
+        return out
+    taken: list[tuple[int, int]] = []
+    gates = lx.MENTION_GATES.gates
+    for i in active:
+        role, kind = lx.MENTION_ROLES[i]
+        matches = gates[i].pattern.finditer(t)
+        if role == "sum":
+            if any(e in t for e in lx.SUM_EQUALS):
+                _sums(t, matches, taken, out)
+        elif role == "money":
+            _amounts(t, matches, taken, out)
+        else:
+            for m in matches:
+                s, e = m.start(), m.end()
+                if not _free(taken, s, e) or (role == "form" and _near_taken(taken, s, e, kind)):
+                    continue
+                if role == "benefit" and _near_taken(taken, s, e, kind):
+                    continue
+                taken.append((s, e))
+                amount = parse_number(m.group("n")) if role == "points" else None
+                out.append(_Mention(kind, amount, None, s, e, inherent=kind == "capitulation"))
+    out.sort(key=lambda x: x.start)
+    return out
 
-    def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
 
-    for m in lx.SUM.finditer(t):
-        result = lx.MONEY.match(t, m.end())
+def _free(taken: list[tuple[int, int]], s: int, e: int) -> bool:
+    for a, b in taken:
+        if e > a and s < b:
+            return False
+    return True
+
+
+def _sums(t: str, matches: Iterable[re.Match[str]], taken: list[tuple[int, int]], out: list[_Mention]) -> None:
+    for m in matches:
+        result = lx.MONEY_AFTER.match(t, m.end()) or lx.MONEY_BEFORE.match(t, m.end())
         if result is None:
             continue
         amount, currency = _money_value(result)
@@ -139,39 +173,19 @@ def _mentions(t: str) -> list[_Mention]:
         kind = _form_near(t, result.start(), result.end())
         taken.append((m.start(), result.end()))
         out.append(_Mention(kind, amount, currency, m.start(), result.end(), inherent=True))
-    for m in lx.MONEY.finditer(t):
-        if not free(m.start(), m.end()):
+
+
+def _amounts(t: str, matches: Iterable[re.Match[str]], taken: list[tuple[int, int]], out: list[_Mention]) -> None:
+    for m in matches:
+        if not _free(taken, m.start(), m.end()):
             continue
         amount, currency = _money_value(m)
         if amount is None:
             continue
         kind = _form_near(t, m.start(), m.end())
-        end = m.end()
-        form = _form_right(t, m.end())
-        if form is not None:
-            end = form
+        end = _form_right(t, m.end()) or m.end()
         taken.append((m.start(), end))
         out.append(_Mention(kind, amount, currency, m.start(), end))
-    for m in lx.POINTS.finditer(t):
-        if free(m.start(), m.end()):
-            taken.append((m.start(), m.end()))
-            out.append(_Mention("points", parse_number(m.group("n")), None, m.start(), m.end()))
-    for kind, pattern in lx.BENEFITS:
-        for m in pattern.finditer(t):
-            if free(m.start(), m.end()) and not _near_taken(taken, m.start(), m.end(), kind):
-                taken.append((m.start(), m.end()))
-                out.append(_Mention(kind, None, None, m.start(), m.end(), inherent=kind == "capitulation"))
-    for kind, pattern in lx.FORMS:
-        for m in pattern.finditer(t):
-            if free(m.start(), m.end()) and not _near_taken(taken, m.start(), m.end(), kind):
-                taken.append((m.start(), m.end()))
-                out.append(_Mention(kind, None, None, m.start(), m.end()))
-    for m in lx.DISCOUNT.finditer(t):
-        if free(m.start(), m.end()):
-            taken.append((m.start(), m.end()))
-            out.append(_Mention("discount", None, None, m.start(), m.end()))
-    out.sort(key=lambda x: x.start)
-    return out
 
 
 def _near_taken(taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool:
@@ -181,41 +195,35 @@ def _near_taken(taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool
     return any(0 <= s - b <= 3 or 0 <= a - e <= 6 for a, b in taken)
 
 
-def _money_value(m) -> tuple[float | None, str | None]:  # noqa: ANN001 - re.Match
-    num = m.group("n1") or m.group("n2") or m.group("n3") or m.group("n4")
-    amount = parse_number(num) if num else None
-    if m.group("ub") or m.group("ua"):
-        currency = "USD"
-    else:
-        currency = "CNY"
-    return amount, currency
+def _money_value(m: re.Match[str]) -> tuple[float | None, str | None]:
+    groups = m.groupdict()
+    amount = parse_number(m.group("n").rstrip(",."))
+    if groups.get("usd") or groups.get("cur") in lx.USD_MARKS:
+        return amount, "USD"
+    return amount, "CNY"
 
 
 def _form_right(t: str, end: int) -> int | None:
+    """End of a form word right after an amount ("20元代金券", "$20 credit"), within the clause."""
     window = t[end:end + 8]
-    for _kind, pattern in lx.FORMS:
-        fm = pattern.search(window)
-        if fm is not None and not lx.CLAUSE_END.search(window[:fm.start()]):
+    for fm in lx.FORM_ANY.finditer(window):
+        if not lx.CLAUSE_END.search(window[:fm.start()]):
             return end + fm.end()
+        break
     return None
 
 
 def _form_near(t: str, start: int, end: int) -> str:
     """The form of an amount: the nearest form word after it (same clause), else just before it."""
     right = t[end:end + 8]
+    for fm in lx.FORM_ANY.finditer(right):
+        if not lx.CLAUSE_END.search(right[:fm.start()]):
+            return lx.form_kind(fm.group())
+        break
     left = t[max(0, start - 10):start]
-    best: tuple[int, str] | None = None
-    for kind, pattern in lx.FORMS:
-        fm = pattern.search(right)
-        if fm is not None and not lx.CLAUSE_END.search(right[:fm.start()]):
-            if best is None or fm.start() < best[0]:
-                best = (fm.start(), kind)
-    if best is not None:
-        return best[1]
-    for kind, pattern in lx.FORMS:
-        for fm in pattern.finditer(left):
-            if not lx.CLAUSE_END.search(left[fm.end():]):
-                dist = len(left) - fm.end()
-                if best is None or dist < best[0]:
-                    best = (dist, kind)
-    return best[1] if best is not None else "money"
+    found = lx.FORM_ANY.finditer(left)
+    for fm in reversed(found):
+        if not lx.CLAUSE_END.search(left[fm.end():]):
+            return lx.form_kind(fm.group())
+        break
+    return "money"

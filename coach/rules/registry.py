@@ -32,6 +32,7 @@ class FailurePolicy:
 
 
 DEFAULT_FAILURE_POLICY = FailurePolicy()
+_OK = ValidationResult(ok=True)
 
 
 def run_rules(
@@ -44,6 +45,10 @@ def run_rules(
     """Every rule over the draft; violations ordered by position, then rule order."""
     found: list[Violation] = []
     for rule in rules:
-        found.extend(failure_policy.apply(v) for v in rule.check(draft, state, policy))
+        found.extend(rule.check(draft, state, policy))
+    if not found:
+        return _OK
+    if failure_policy.overrides:
+        found = [failure_policy.apply(v) for v in found]
     found.sort(key=lambda v: (v.span[0], v.span[1]))
     return ValidationResult(ok=not any(v.severity == "block" for v in found), violations=tuple(found))

@@ -17,6 +17,7 @@ from coach.rules.offers import FoundOffer, find_offers
 from coach.types import Offer, RoundState, Turn
 
 _EPS = 0.005
+_EMPTY = RoundState()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,24 +98,28 @@ def _is_new(
 
 def round_state(turns: Sequence[Turn]) -> RoundState:
     """The round state after `turns` (see the module docstring). Empty turns give round 1."""
-    state = RoundState()
     if not turns:
-        return state
-    current = turns[-1].round
+        return _EMPTY
+    state = _EMPTY
     conceded_in: set[int] = set()
     for turn in turns:
         if turn.role != "agent":
             continue
-        judged = concessions(find_offers(turn.text), state)
+        found = find_offers(turn.text)
+        if not found:
+            continue
+        judged = concessions(found, state)
         new = [j for j in judged if j.concession]
         if not new:
             continue
         conceded_in.add(turn.round)
-        standing = judged[-1].standing_after if judged else state.standing_amount
         offers = state.offers + tuple(
             Offer(kind=j.offer.kind, amount=j.offer.amount, round=turn.round, text=j.offer.evidence) for j in new
         )
-        state = RoundState(current_round=turn.round, standing_amount=standing, offers=offers)
+        state = RoundState(current_round=turn.round, standing_amount=judged[-1].standing_after, offers=offers)
+    current = turns[-1].round
+    if state is _EMPTY and current == 1:
+        return _EMPTY
     return RoundState(
         current_round=current,
         conceded_this_round=current in conceded_in,

@@ -117,6 +117,15 @@ def _offer_amount(situation: Situation) -> float | None:
     return min(amount, ceiling.amount)
 
 
+def _standing_amount(situation: Situation) -> float | None:
+    """The standing offer's amount when it may be named (never one above the ceiling)."""
+    ceiling = situation.policy.max_compensation
+    amount = situation.standing_amount
+    if amount is None or amount <= 0 or (ceiling is not None and amount > ceiling.amount):
+        return None
+    return amount
+
+
 def _lead_variants(situation: Situation, book: Phrasebook) -> Variants:
     moves = set(situation.moves)
     if situation.case.prior_contacts > 0:
@@ -131,7 +140,7 @@ def _core_variants(situation: Situation, strategy: str, parts: dict[str, Variant
     for move in situation.moves:
         if f"core_{move}" in parts:
             return parts[f"core_{move}"]
-    if strategy in _NEEDS_STANDING and situation.standing_amount is None and "core_generic" in parts:
+    if strategy in _NEEDS_STANDING and _standing_amount(situation) is None and "core_generic" in parts:
         return parts["core_generic"]
     return parts["core"]
 
@@ -151,8 +160,9 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
     topic = book.topics.get(situation.topic or "default", book.topics["default"])
     offer = _offer_amount(situation)
     money = _money(book, offer, currency) if offer is not None else ""
-    if situation.standing_amount is not None and situation.standing_amount > 0:
-        standing = book.standing.format(money=_money(book, situation.standing_amount, currency))
+    standing_amount = _standing_amount(situation)
+    if standing_amount is not None:
+        standing = book.standing.format(money=_money(book, standing_amount, currency))
     else:
         standing = book.standing_generic
     return {

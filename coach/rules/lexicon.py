@@ -55,11 +55,11 @@ BENEFITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"就?按您说的(?:办|来|处理|赔)|全部?按您的要求(?:办|处理|赔)|全都?(?:赔|退)给您|(?:全部|所有(?:损失|费用)?)由我们(?:来)?(?:承担|负责|赔)|"
             r"\byou win\b|whatever you (?:want|say|ask for)|(?:we'll|we will|i'll|i will) cover (?:all|everything|the whole)|"
             r"have it your way|as much as you want|name your price"),
-        ("replacement", r"换新|换(?:一|个|台|部)(?:新的?|全新)|更换新(?:机|品|的)|给您换货|换货|\breplacement\b|replace (?:it|the|your)|brand[- ]new (?:one|unit|device|phone)"),
+        ("replacement", r"换新|换(?:一|两)?(?:个|台|部|件|只)?(?:新的|新机|新品|全新)|更换新(?:机|品|的)|给您换货|换货|\breplacement\b|replace (?:it|the|your)|brand[- ]new (?:one|unit|device|phone)"),
         ("free_visit", r"免费上门|上门(?:服务|检测|维修)?(?:也)?免费|free (?:home |on-?site )?visits?|technician .{0,20}free of charge"),
         ("free_repair", r"免费(?:维修|修理|修复|保修|换屏|更换)|(?:维修|修理)(?:费用?)?(?:全)?免费|free (?:of charge )?repairs?|repair (?:it )?(?:for free|at no (?:cost|charge))"),
         ("fee_waiver", r"免(?:收|除|去|掉)(?:您的?)?[\u4e00-\u9fff]{0,4}费|不(?:收|收取|用付|用支付|需要?支付)(?:您的?)?[\u4e00-\u9fff]{0,4}费|"
-            r"包邮|运费由我们|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
+            r"包邮|运费(?:也)?(?:由我们|我们来?)(?:来)?(?:承担|出|付)|费(?:用)?(?:我们)?(?:也)?(?:给您|帮您|为您)(?:免了|免掉|全免|减免了?)|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
         ("upgrade", r"升级(?:为|到|成)|免费升级|\bupgrade\b"),
         ("money", r"补偿金|赔偿金|补偿|赔偿|\bcompensat\w*"),
     )
@@ -91,8 +91,8 @@ DEMAND = Alternation(
     r"\byou(?:'re| are)? ask(?:ed|ing)? for\b|\byou want(?:ed)?\b|\byour request\b|\byou requested\b|\byou demand(?:ed)?\b|\byou mentioned\b"
 )
 RESTATE = Alternation(
-    r"之前|此前|刚才|已经|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
-    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\bstill stands\b"
+    r"之前|此前|刚才|已经|基础上|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
+    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\bstill stands\b|\bon top of (?:the|your|that|what)\b|\bfrom before\b|\blast time\b"
 )
 INCREMENT = Alternation(r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b")
 TOTAL = Alternation(
@@ -112,11 +112,20 @@ SUM_G = gate(SUM)
 FORMS_G = tuple((kind, Alternation(p.pattern)) for kind, p in FORMS)
 BENEFITS_G = tuple((kind, Alternation(p.pattern)) for kind, p in BENEFITS)
 # One pass decides which mention patterns can match a text at all.
-MENTION_GATES = GateSet([SUM_G, MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, *(g for _, g in BENEFITS_G), *(g for _, g in FORMS_G), DISCOUNT_G])
+_SPECIFIC = tuple((kind, g) for kind, g in BENEFITS_G if kind != "money")
+_GENERIC = tuple((kind, g) for kind, g in BENEFITS_G if kind == "money")
+# Order matters: longer and more specific readings claim their text first.
+MENTION_GATES = GateSet([
+    SUM_G, MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, *(g for _, g in _SPECIFIC), *(g for _, g in FORMS_G),
+    *(g for _, g in _GENERIC), DISCOUNT_G,
+])
 MENTION_ROLES: tuple[tuple[str, str], ...] = (
     ("sum", "money"), ("money", "money"), ("money", "money"), ("points", "points"),
-    *(("benefit", kind) for kind, _ in BENEFITS_G), *(("form", kind) for kind, _ in FORMS_G), ("discount", "discount"),
+    *(("benefit", kind) for kind, _ in _SPECIFIC), *(("form", kind) for kind, _ in FORMS_G),
+    *(("benefit", kind) for kind, _ in _GENERIC), ("discount", "discount"),
 )
+# Wordings that carry their own offer cue ("给您免了"): offered without looking further back.
+SELF_OFFERING = re.compile(r"给您|帮您|为您|由我们|我们来")
 FORM_ANY = Alternation("|".join(p.pattern for _, p in FORMS))
 
 

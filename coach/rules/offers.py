@@ -97,7 +97,8 @@ def _offered(before: str, right_after: str) -> bool:
         if not lx.CUE_AFTER.match(right_after):
             return False
         cue_start = cue_end = len(before)
-    tail = before[max(0, cue_start - 4):]
+    # "要不再给您…" ("how about…") is not a negation.
+    tail = before[max(0, cue_start - 4):].replace("要不", "  ")
     if lx.NEGATION.search(tail):
         return False
     demands = lx.DEMAND.finditer(before)
@@ -115,7 +116,7 @@ def _negated_right_before(before: str) -> bool:
 def _mode(before: str, after: str, clause: str, m: _Mention) -> Mode:
     if lx.RESTATE.search(before) or lx.RESTATE.search(after[:12]):
         return "restate"
-    if m.inherent and m.kind != "capitulation":
+    if m.inherent and m.amount is not None:
         return "total"
     if lx.TOTAL.search(before):
         return "total"
@@ -132,6 +133,7 @@ def _mentions(t: str) -> list[_Mention]:
     if not active:
         return out
     taken: list[tuple[int, int]] = []
+    amounts: list[tuple[int, int]] = []  # spans of amounts, to which nearby form words belong
     gates = lx.MENTION_GATES.gates
     for i in active:
         role, kind = lx.MENTION_ROLES[i]
@@ -139,18 +141,19 @@ def _mentions(t: str) -> list[_Mention]:
         if role == "sum":
             if any(e in t for e in lx.SUM_EQUALS):
                 _sums(t, matches, taken, out)
+                amounts[:] = taken
         elif role == "money":
             _amounts(t, matches, taken, out)
+            amounts[:] = taken
         else:
             for m in matches:
                 s, e = m.start(), m.end()
-                if not _free(taken, s, e) or (role == "form" and _near_taken(taken, s, e, kind)):
-                    continue
-                if role == "benefit" and _near_taken(taken, s, e, kind):
+                if not _free(taken, s, e) or _near_taken(amounts, s, e, kind):
                     continue
                 taken.append((s, e))
                 amount = parse_number(m.group("n")) if role == "points" else None
-                out.append(_Mention(kind, amount, None, s, e, inherent=kind == "capitulation"))
+                inherent = kind == "capitulation" or (kind == "fee_waiver" and bool(lx.SELF_OFFERING.search(m.group())))
+                out.append(_Mention(kind, amount, None, s, e, inherent=inherent))
     out.sort(key=lambda x: x.start)
     return out
 
@@ -205,7 +208,7 @@ def _money_value(m: re.Match[str]) -> tuple[float | None, str | None]:
 
 def _form_right(t: str, end: int) -> int | None:
     """End of a form word right after an amount ("20元代金券", "$20 credit"), within the clause."""
-    window = t[end:end + 8]
+    window = t[end:end + 14]
     for fm in lx.FORM_ANY.finditer(window):
         if not lx.CLAUSE_END.search(window[:fm.start()]):
             return end + fm.end()
@@ -215,12 +218,12 @@ def _form_right(t: str, end: int) -> int | None:
 
 def _form_near(t: str, start: int, end: int) -> str:
     """The form of an amount: the nearest form word after it (same clause), else just before it."""
-    right = t[end:end + 8]
+    right = t[end:end + 14]
     for fm in lx.FORM_ANY.finditer(right):
         if not lx.CLAUSE_END.search(right[:fm.start()]):
             return lx.form_kind(fm.group())
         break
-    left = t[max(0, start - 10):start]
+    left = t[max(0, start - 14):start]
     found = lx.FORM_ANY.finditer(left)
     for fm in reversed(found):
         if not lx.CLAUSE_END.search(left[fm.end():]):

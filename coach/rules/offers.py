@@ -98,7 +98,8 @@ def _offered(before: str, right_after: str) -> bool:
             return False
         cue_start = cue_end = len(before)
     # "要不再给您…" ("how about…") is not a negation.
-    tail = before[max(0, cue_start - 4):].replace("要不", "  ")
+    reach = 12 if before[max(0, cue_start - 1):cue_start + 1].isascii() else 4  # words are longer in English
+    tail = before[max(0, cue_start - reach):].replace("要不", "  ")
     if lx.NEGATION.search(tail):
         return False
     demands = lx.DEMAND.finditer(before)

@@ -1,0 +1,120 @@
+"""Unit tests of the validator's parts: numerals, normalisation, offers, round state, registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.rules import RULE_IDS, FailurePolicy, find_offers, round_state, validate
+from coach.rules.normalize import normalize
+from coach.rules.numerals import parse_chinese, parse_number
+from coach.rules.prefilter import GateSet, gate, required_literals, trie_regex
+from coach.types import Money, Policy, Turn
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("十", 10), ("二十", 20), ("三十五", 35), ("一百", 100), ("一百二", 120), ("一百零五", 105),
+     ("两千五百", 2500), ("一万二千", 12000), ("二〇", 20), ("伍拾", 50), ("两", 2)],
+)
+def test_chinese_numerals(text: str, value: float) -> None:
+    assert parse_chinese(text) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [("20", 20), ("1,200.50", 1200.5), ("2万", 20000), ("三十", 30), ("abc", None)])
+def test_numbers(text: str, value: float | None) -> None:
+    assert parse_number(text) == value
+
+
+def test_normalisation_is_simplified_lowercase_halfwidth() -> None:
+    norm = normalize("這事得請示上面，ＯＫ？")
+    assert norm.text == "这事得请示上面,ok?"
+    assert norm.index is None
+
+
+def test_spans_map_back_when_lengths_change() -> None:
+    draft = "İİ 很抱歉，這件事我真的無能為力了。"  # "İ".lower() is two characters long
+    assert len(draft.lower()) != len(draft)
+    result = validate(draft)
+    assert [v.evidence for v in result.violations] == ["無能為力"]
+    start, end = result.violations[0].span
+    assert draft[start:end] == "無能為力"
+
+
+def test_contract_example_span() -> None:
+    result = validate("很抱歉，这件事我真的无能为力了。")
+    assert not result.ok
+    v = result.violations[0]
+    assert (v.rule, v.severity, v.span, v.evidence) == ("authority_exposure", "block", (10, 14), "无能为力")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("给您补偿20元代金券", [("voucher", 20.0, "CNY")]),
+        ("为您申请一百二十元的补偿", [("money", 120.0, "CNY")]),
+        ("I'll add a $10 credit", [("credit", 10.0, "USD")]),
+        ("送您500积分", [("points", 500.0, None)]),
+        ("我们为您安排免费上门检测", [("free_visit", None, None)]),
+        ("给您换一台新机", [("replacement", None, None)]),
+        ("这次为您免收运费", [("fee_waiver", None, None)]),
+        ("行吧，您说多少就多少", [("capitulation", None, None)]),
+        ("20 + 30 = 50元，给您", [("money", 50.0, "CNY")]),
+        ("您要求赔偿100元", []),
+        ("不能免费保修", []),
+        ("换两块电池试试", []),
+        ("We can't offer a refund", []),
+    ],
+)
+def test_find_offers(text: str, expected: list[tuple[str, float | None, str | None]]) -> None:
+    offers = find_offers(text)
+    assert [(o.kind, o.amount, o.currency) for o in offers] == expected
+    for o in offers:
+        assert text[o.span[0]:o.span[1]] == o.evidence
+
+
+def test_round_state_reads_rounds_and_standing_amount() -> None:
+    turns = [
+        Turn(role="customer", text="我要赔偿100元"),
+        Turn(role="agent", text="给您补偿20元代金券"),
+        Turn(role="agent", text="您的20元代金券已经申请好了"),
+        Turn(role="customer", text="还是不够", round=2),
+    ]
+    state = round_state(turns)
+    assert state.current_round == 2
+    assert not state.conceded_this_round
+    assert state.standing_amount == 20
+    assert [(o.kind, o.amount, o.round) for o in state.offers] == [("voucher", 20.0, 1)]
+    state2 = round_state([*turns, Turn(role="agent", text="再给您补偿30元代金券", round=2)])
+    assert state2.conceded_this_round and state2.standing_amount == 50
+    assert round_state([]).current_round == 1
+
+
+def test_failure_policy_demotes_without_touching_detection() -> None:
+    draft = "是你自己没看清楚"
+    blocked = validate(draft)
+    warned = validate(draft, failure_policy=FailurePolicy({"hostile_tone": "warn"}))
+    assert not blocked.ok and warned.ok
+    assert [v.severity for v in warned.violations] == ["warn"]
+    assert [v.span for v in warned.violations] == [v.span for v in blocked.violations]
+
+
+def test_rule_ids_are_stable() -> None:
+    assert set(RULE_IDS) >= {"authority_exposure", "double_concession", "over_authority", "hostile_tone"}
+
+
+def test_over_authority_ignores_other_currencies() -> None:
+    policy = Policy(max_compensation=Money(amount=50, currency="CNY"))
+    assert validate("I'll add a $80 credit to your account", policy=policy).ok
+    assert not validate("给您补偿80元", policy=policy).ok
+
+
+def test_prefilter_is_a_necessary_condition() -> None:
+    assert required_literals(r"我(?:做|作)不了主") == frozenset({"不了主"})
+    assert required_literals(r"\d+") is None
+    pattern = trie_regex(["给您", "给你", "我们会", "我"])
+    import re
+
+    assert re.fullmatch(pattern, "我们会") and re.fullmatch(pattern, "我")
+    gates = GateSet([gate("我说"), gate("说了算"), gate(r"\d+")])
+    assert gates.active("我说了算") == [0, 1, 2]
+    assert gates.active("hello") == [2]

@@ -133,7 +133,8 @@ class Coach:
         with clock.stage("situation"):
             situation = self.analyse(conversation)
         with clock.stage("retrieval"):
-            passages = tuple(self.retriever.search_turns(conversation.turns, self.k))
+            # In a worker thread: ranking may embed the query, which must not stall the event loop.
+            passages = tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,

@@ -160,7 +160,10 @@ def build_context(
     draft: str | None = None,
     violations: Sequence[Violation] = (),
 ) -> dict[str, Any]:
-    """Everything the templates may use, as plain values (documented in prompts/README.md)."""
+    """Everything the templates may use, as plain values: script, language, passages (id, title,
+    text, source), turns (role, round, text), situation (round, conceded_this_round, standing_amount,
+    moves, strategy, notes, topic, offer_amount...), policy, case, n; for repairs draft and violations
+    (rule, message, evidence, hint)."""
     policy = conversation.policy.model_dump(mode="json")
     if situation.policy.max_compensation is not None and conversation.policy.max_compensation is None:
         policy = situation.policy.model_dump(mode="json")

@@ -223,3 +223,25 @@ def test_cost_table_and_retry_after_parsing():
     assert retry_after_s(E({"retry-after-ms": "1500"})) == 1.5
     assert retry_after_s(E({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
     assert retry_after_s(E({})) is None
+
+
+@pytest.mark.parametrize("response", [
+    httpx.Response(200, text="<html>oops</html>"),
+    httpx.Response(200, json={"object": "chat.completion"}),
+])
+@respx.mock
+async def test_garbage_http_body_is_malformed(response):
+    respx.post(URL).mock(return_value=response)
+    with pytest.raises(LLMError) as err:
+        await drafter().draft(REQUEST)
+    assert err.value.kind == "malformed"
+
+
+@respx.mock
+async def test_missing_usage_counts_zero_and_model_falls_back_to_settings():
+    body = completion(reply_json("好的")).json()
+    del body["usage"], body["model"]
+    respx.post(URL).mock(return_value=httpx.Response(200, json=body))
+    with metering() as meter:
+        await drafter().draft(REQUEST)
+    assert (meter.prompt_tokens, meter.cost_usd, meter.model) == (0, 0.0, "gpt-4o-mini")

@@ -154,6 +154,9 @@ def test_cli_suggest_bad_input(offline_env, capsys, monkeypatch, stdin, needle):
 
 
 def test_cli_prompts_render_and_list(offline_env, capsys, monkeypatch, tmp_path):
+    import coach.knowledge
+
+    monkeypatch.setattr(coach.knowledge, "load_knowledge_base", lambda settings: FakeRetriever())
     conv = tmp_path / "c.json"
     conv.write_text(json.dumps({"turns": [{"role": "customer", "text": "I want a refund right now!"}]}), encoding="utf-8")
     code, out, _ = run_cli(["prompts", "render", "reply@v1", str(conv), "--json"], "", capsys, monkeypatch)

@@ -44,6 +44,11 @@ class Runtime:
             self.require_coach()
         except Exception:  # a broken template is reported on use; readiness is the index's
             log.exception("the suggestion pipeline could not be built")
+            return
+        try:  # warm the retriever's lazy parts (tokeniser, query embedding) off the request path
+            await asyncio.to_thread(self.knowledge.search, "客户要求找领导 manager", 1)
+        except Exception:
+            log.warning("retriever warm-up failed", exc_info=True)
 
     def require_knowledge(self) -> Any:
         if self.knowledge is None:

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+
+import httpx
+
+from coach.errors import LLMError
 
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```$", re.DOTALL)
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
@@ -85,3 +90,44 @@ def parse_reply(content: str | None) -> tuple[str, tuple[str, ...]] | None:
         return None
     reply = strip_wrapping(text)
     return (reply, ()) if reply else None
+
+
+@dataclass(frozen=True)
+class Choice:
+    content: str | None
+    finish_reason: str | None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The parts of a chat completion coach uses, read leniently (servers differ)."""
+
+    model: str | None
+    choices: tuple[Choice, ...]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @classmethod
+    def decode(cls, response: httpx.Response) -> Completion:
+        try:
+            data = json.loads(response.content)
+        except ValueError as exc:
+            raise LLMError("the LLM endpoint answered with something that is not JSON", kind="malformed") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+            raise LLMError("the LLM endpoint's answer has no choices", kind="malformed")
+        choices = []
+        for c in data["choices"]:
+            message = c.get("message") if isinstance(c, dict) else None
+            content = message.get("content") if isinstance(message, dict) else None
+            choices.append(Choice(content if isinstance(content, str) else None, c.get("finish_reason") if isinstance(c, dict) else None))
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        return cls(
+            model=data.get("model") if isinstance(data.get("model"), str) else None,
+            choices=tuple(choices),
+            prompt_tokens=_int(usage.get("prompt_tokens")),
+            completion_tokens=_int(usage.get("completion_tokens")),
+        )
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

@@ -1,0 +1,220 @@
+"""Pipeline benchmarks against the scripted OpenAI-compatible server (benchmarks/scripted_llm_server.py).
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--n 200] [--concurrency 64] [--slow-delay 0.5]
+
+1. Coach's own overhead: p50 of Coach.suggest() minus p50 of a bare SDK call to the same server
+   (no delay), for three retrievers: fixed passages (pure pipeline overhead), the real knowledge
+   base lexical-only, and the real knowledge base as configured (BM25 + dense when vectors exist).
+2. Concurrency: 64 concurrent suggestions over an LLM that takes 0.5 s, against one call.
+3. Streaming: time to the `passages` event of Coach.stream() while the LLM takes 0.5 s.
+The server runs in a subprocess; the machine is shared, so compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import openai
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coach.config import Settings  # noqa: E402
+from coach.pipeline import Coach, build_coach  # noqa: E402
+from coach.types import Conversation, Passage  # noqa: E402
+
+CONVERSATIONS = [
+    {"turns": [{"role": "customer", "text": "你们到底能不能解决？不行就叫你们领导来接电话！"}]},
+    {"turns": [{"role": "customer", "text": "手機又壞了，你們要賠我！", "round": 1},
+               {"role": "agent", "text": "非常抱歉給您帶來不便，先為您申請20元代金券。", "round": 1},
+               {"role": "customer", "text": "20元？太少了，至少100！", "round": 1}],
+     "policy": {"max_compensation": {"amount": 50, "currency": "CNY"}}},
+    {"turns": [{"role": "customer", "text": "This is the third time I'm calling about my parcel. Get me your manager."}]},
+]
+
+
+class FixedRetriever:
+    passages = [Passage(id=f"p-00{i}-001", source=f"00{i}.txt", title="t", text="先处理心情，再处理事情。" * 8) for i in range(5)]
+
+    def search(self, query, k=5):
+        return self.passages[:k]
+
+    def search_turns(self, turns, k=5):
+        return self.passages[:k]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(delay: float) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "scripted_llm_server.py"), "--port", str(port), "--delay", str(delay)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(url + "/stats", timeout=0.5)
+            return proc, url + "/v1"
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the scripted server did not start")
+
+
+def settings_for(base_url: str) -> Settings:
+    return Settings(_env_file=None, OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-bench", COACH_MODEL="gpt-4o-mini",
+                    COACH_BACKEND="openai", COACH_DEADLINE_S=30, COACH_LLM_TIMEOUT_S=30)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def bare_calls(base_url: str, n: int, messages) -> list[float]:
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0, timeout=30)
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        await client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=400,
+                                             temperature=0.4, response_format={"type": "json_object"})
+        out.append((time.perf_counter() - t) * 1000)
+    await client.close()
+    return out
+
+
+async def raw_calls(base_url: str, n: int, messages) -> list[float]:
+    """The SDK client's low-level post with the body as plain JSON: the way coach's drafter calls."""
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0, timeout=30)
+    body = {"model": "gpt-4o-mini", "messages": messages, "max_tokens": 400, "temperature": 0.4,
+            "response_format": {"type": "json_object"}}
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = await client.post("/chat/completions", cast_to=httpx.Response, body=body)
+        r.json()
+        out.append((time.perf_counter() - t) * 1000)
+    await client.close()
+    return out
+
+
+async def coach_calls(coach: Coach, conversations: list[Conversation], n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        t = time.perf_counter()
+        r = await coach.suggest(conversations[i % len(conversations)])
+        out.append((time.perf_counter() - t) * 1000)
+        assert not r.degraded and r.suggestions[0].attempts == 1, r
+    return out
+
+
+def make_coach(settings: Settings, retriever) -> Coach:
+    return build_coach(settings, retriever)
+
+
+async def overhead(base_url: str, n: int, conversations: list[Conversation], retrievers: dict) -> None:
+    settings = settings_for(base_url)
+    sample = make_coach(settings, FixedRetriever())
+    messages = [m.model_dump() for m in sample.prompts.get(None).render(
+        __import__("coach.prompts", fromlist=["x"]).build_context(
+            conversations[0], sample.analyse(conversations[0]), FixedRetriever.passages))]
+    await bare_calls(base_url, 20, messages)  # warm-up
+    cpu = time.process_time()
+    bare = await bare_calls(base_url, n, messages)
+    bare_cpu = (time.process_time() - cpu) * 1000 / n
+    bare50 = statistics.median(bare)
+    print(f"bare SDK call        p50 {bare50:7.2f} ms  p95 {pct(bare, 0.95):7.2f} ms  client CPU {bare_cpu:5.2f} ms/call (n={n})")
+    await raw_calls(base_url, 20, messages)
+    cpu = time.process_time()
+    raw = await raw_calls(base_url, n, messages)
+    raw_cpu = (time.process_time() - cpu) * 1000 / n
+    raw50 = statistics.median(raw)
+    print(f"bare SDK raw post    p50 {raw50:7.2f} ms  p95 {pct(raw, 0.95):7.2f} ms  client CPU {raw_cpu:5.2f} ms/call")
+    for label, retriever in retrievers.items():
+        coach = make_coach(settings, retriever)
+        await coach_calls(coach, conversations, 10)  # warm-up
+        cpu = time.process_time()
+        times = await coach_calls(coach, conversations, n)
+        cpu_ms = (time.process_time() - cpu) * 1000 / n
+        p50 = statistics.median(times)
+        print(f"suggest [{label:<13}] p50 {p50:7.2f} ms  p95 {pct(times, 0.95):7.2f} ms  client CPU {cpu_ms:5.2f} ms/call"
+              f"  overhead p50 {p50 - bare50:6.2f} ms (vs raw post {p50 - raw50:6.2f} ms)")
+        await coach.llm.aclose()
+
+
+async def concurrency(base_url: str, conversations: list[Conversation], count: int, retriever, label: str) -> None:
+    coach = make_coach(settings_for(base_url), retriever)
+    await coach.suggest(conversations[0])
+    t = time.perf_counter()
+    await coach.suggest(conversations[0])
+    one = time.perf_counter() - t
+    t = time.perf_counter()
+    results = await asyncio.gather(*(coach.suggest(conversations[i % len(conversations)]) for i in range(count)))
+    many = time.perf_counter() - t
+    degraded = sum(r.degraded for r in results)
+    print(f"{count} concurrent [{label:<13}] {many:6.3f} s vs one {one:6.3f} s: {many / one:4.2f}x (degraded {degraded})")
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0, timeout=30)
+    messages = [{"role": "system", "content": "s" * 3000}, {"role": "user", "content": "u" * 1500}]
+    t = time.perf_counter()
+    await asyncio.gather(*(client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=400)
+                           for _ in range(count)))
+    bare_many = time.perf_counter() - t
+    await client.close()
+    print(f"{count} concurrent bare SDK calls    {bare_many:6.3f} s: {bare_many / one:4.2f}x one suggestion (baseline)")
+    # time to the first (passages) event while the LLM works
+    firsts = []
+    for i in range(5):
+        t = time.perf_counter()
+        async for event in coach.stream(conversations[i % len(conversations)]):
+            if event.kind == "passages":
+                firsts.append((time.perf_counter() - t) * 1000)
+    print(f"stream [{label:<13}] passages event after p50 {statistics.median(firsts):6.2f} ms (LLM takes {one:.2f} s)")
+    await coach.llm.aclose()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--slow-delay", type=float, default=0.5)
+    p.add_argument("--skip-real-kb", action="store_true")
+    args = p.parse_args()
+    os.environ.pop("COACH_PROMPTS_DIR", None)
+    conversations = [Conversation.model_validate(c) for c in CONVERSATIONS]
+    retrievers: dict[str, object] = {"fixed": FixedRetriever()}
+    if not args.skip_real_kb:
+        from coach.knowledge import load_knowledge_base
+
+        kb = load_knowledge_base(Settings(_env_file=None))
+        retrievers["kb lexical"] = kb.lexical_only()
+        retrievers["kb configured"] = kb
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}")
+    fast, fast_url = start_server(0.0)
+    slow, slow_url = start_server(args.slow_delay)
+    try:
+        asyncio.run(overhead(fast_url, args.n, conversations, retrievers))
+        for label in ("fixed", "kb lexical"):
+            if label in retrievers:
+                asyncio.run(concurrency(slow_url, conversations, args.concurrency, retrievers[label], label))
+    finally:
+        fast.terminate()
+        slow.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -243,3 +243,51 @@ async def test_e2e_plain_text_completion_is_the_reply():
 
 def test_llm_error_kind_timeout_maps_to_timeout_reason():
     assert LLMError("x", kind="timeout").kind == "timeout"
+
+
+# -- the real situation analyser, validator and offline drafter, with the LLM over respx ----------
+def real_coach(**kw) -> Coach:
+    from coach.pipeline import build_coach
+
+    settings = llm_settings(**kw)
+    return build_coach(settings, FakeRetriever(), prompts=PROMPTS)
+
+
+def test_build_coach_follows_the_backend():
+    from coach.pipeline import build_coach
+
+    assert isinstance(real_coach().llm, LLMDrafter) and real_coach().model == "gpt-4o-mini"
+    offline = build_coach(Settings(_env_file=None, COACH_BACKEND="offline"), FakeRetriever(), prompts=PROMPTS)
+    assert offline.llm is None and offline.model == "offline"
+
+
+@respx.mock
+async def test_e2e_real_validator_rejects_authority_exposure_and_repair_fixes_it():
+    route = respx.post(URL).mock(side_effect=[
+        completion(json.dumps({"reply": "非常抱歉，这事我定不了，必须领导处理。", "citations": []}, ensure_ascii=False)),
+        completion(json.dumps({"reply": "非常理解您的心情，这个问题我来负责跟进，今天下午五点前给您回电。",
+                               "citations": ["p-002-001"]}, ensure_ascii=False)),
+    ])
+    response = await real_coach().suggest(conversation())
+    [s] = response.suggestions
+    assert s.attempts == 2 and s.validation.ok and "定不了" not in s.text and not response.degraded
+    repair_prompt = json.loads(route.calls[1].request.content)["messages"][-1]["content"]
+    assert "authority_exposure" in repair_prompt
+
+
+@respx.mock
+async def test_e2e_never_repairs_with_the_real_validator_degrades_to_a_valid_offline_reply():
+    from coach.metrics import DEGRADED
+
+    before = DEGRADED.labels("invalid_after_repair")._value.get()
+    route = respx.post(URL).mock(return_value=completion(
+        json.dumps({"reply": "这个我真的无能为力，得找我们领导。", "citations": []}, ensure_ascii=False)))
+    response = await real_coach(COACH_MAX_REPAIRS=1).suggest(conversation("你們到底能不能解決？叫你們經理來！"))
+    assert route.call_count == 2
+    assert (response.degraded, response.degraded_reason, response.model) == (True, "invalid_after_repair", "offline")
+    assert all(s.source == "offline" and s.validation.ok for s in response.suggestions)
+    from coach.text import detect_script
+
+    assert detect_script(response.suggestions[0].text) == "zh-Hant"
+    assert DEGRADED.labels("invalid_after_repair")._value.get() == before + 1
+    assert response.usage.prompt_tokens == 200  # both calls counted

@@ -7,6 +7,7 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 
+from coach.errors import NotFound
 from coach.evaluation.backend import PipelineBackend
 from coach.types import (
     Conversation,
@@ -88,9 +89,13 @@ def fake_concessions(reply: str, turns: Sequence[Turn], policy: Policy, locale: 
 
 
 def fake_backend(suggest: FakeSuggest, templates: tuple[str, ...] = ("reply@v1", "reply@v2")) -> Callable[..., PipelineBackend]:
-    def factory(settings: object, backend: str, cache: object) -> PipelineBackend:
+    def factory(settings: object, backend: str, cache: object, retrieval: str = "auto") -> PipelineBackend:
+        def check_template(ref: str) -> None:
+            if ref not in templates:
+                raise NotFound(f"no prompt template {ref!r}")
+
         return PipelineBackend(suggest=suggest, backend=backend, model="fake-model",  # type: ignore[arg-type]
-                               templates=templates, default_template=None)
+                               check_template=check_template, default_template=None)
 
     return factory
 

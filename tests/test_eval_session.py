@@ -78,7 +78,7 @@ def test_bad_file_is_reported_and_others_run(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("paths", "kw", "message"),
     [(["missing.yaml"], {}, "no scenario could be loaded"),
-     (["SET"], {"templates": ["reply@v9"]}, "unknown template"),
+     (["SET"], {"templates": ["reply@v9"]}, "no prompt template"),
      (["SET"], {"judge": True}, "--judge needs an LLM endpoint"),
      (["SET"], {"repeat": 0}, "at least 1")],
 )

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--no-cache", action="store_true", help="bypass the disk cache of LLM responses")
     run.add_argument("--judge", action="store_true", help="score replies with an LLM judge (rubric + fixed criteria)")
     run.add_argument("--judge-model", default=None, metavar="MODEL", help="judge model (default: COACH_MODEL)")
+    run.add_argument("--retrieval", choices=("auto", "lexical"), default="auto",
+                     help="auto: the service's retrieval (BM25 fused with dense vectors when present); "
+                          "lexical: BM25 only, much cheaper per scenario (quick iterations, benchmarks)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     run.set_defaults(handler=_run)
 
@@ -49,6 +52,7 @@ def _run(args: argparse.Namespace) -> int:
         paths=args.scenarios, out=out, templates=args.template, backend=args.backend,
         concurrency=args.concurrency, repeat=args.repeat, use_cache=not args.no_cache,
         judge=args.judge, judge_model=args.judge_model, progress=not args.no_progress,
+        retrieval=args.retrieval,
     )
     return run_eval(options, Settings())
 

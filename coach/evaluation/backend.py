@@ -3,12 +3,13 @@ its concession detection as the checks, and the eval's response cache around the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from coach.config import Settings
 from coach.evaluation.cache import CachingDrafter, ResponseCache
+from coach.evaluation.retrieval import RetrievalMode, eval_retriever
 from coach.evaluation.runner import SuggestFn
 from coach.types import Locale, Offer, Policy, Turn, ValidationResult
 
@@ -41,46 +42,44 @@ class PipelineBackend:
     suggest: SuggestFn
     backend: Backend
     model: str
-    templates: tuple[str, ...]  # what the registry offers, for checking --template up front
+    check_template: Callable[[str], None]  # raises NotFound/InvalidInput for an unknown template
     default_template: str | None
-    coach: Any = None
+    aclose: Callable[[], Awaitable[None]] | None = None
 
 
 def eval_settings(settings: Settings, backend: Backend) -> Settings:
     return settings.model_copy(update={"backend": backend})
 
 
-def build_backend(settings: Settings, backend: Backend, *, cache: ResponseCache | None) -> PipelineBackend:
+def build_backend(settings: Settings, backend: Backend, cache: ResponseCache | None,
+                  retrieval: RetrievalMode = "auto") -> PipelineBackend:
     """The real Coach over the bundled (or configured) guidelines and templates.
 
     With the openai backend the LLM drafter is wrapped in the eval's CachingDrafter (when `cache`
-    is given); the offline drafter is deterministic and fast, so it is never cached.
+    is given); the offline drafter is deterministic and fast, so it is never cached. Retrieval is
+    memoised per conversation (see coach.evaluation.retrieval).
     """
     from coach.knowledge import load_knowledge_base
     from coach.pipeline import build_coach
 
     s = eval_settings(settings, backend)
-    knowledge = load_knowledge_base(s)
-    wrap = None
-    if backend == "openai" and cache is not None:
-        params = {"temperature": s.temperature, "max_tokens": s.max_tokens}
+    knowledge = eval_retriever(load_knowledge_base(s), retrieval)
+    llm: Any = None
+    if backend == "openai":
+        from coach.drafting.llm import LLMDrafter
 
-        def wrap(drafter: Any) -> Any:
-            return CachingDrafter(drafter, cache, model=s.model, params=params)
+        llm = LLMDrafter(s)
+        if cache is not None:
+            llm = CachingDrafter(llm, cache, model=s.model, params={"temperature": s.temperature,
+                                                                     "max_tokens": s.max_tokens})
+    coach = build_coach(s, knowledge, llm=llm)
 
-    coach = build_coach(s, knowledge, wrap_drafter=wrap) if wrap else build_coach(s, knowledge)
-    templates, default = _templates(coach)
-    model = s.model if backend == "openai" else "offline"
-    return PipelineBackend(suggest=coach.suggest, backend=backend, model=model, templates=templates,
-                           default_template=default, coach=coach)
+    def check_template(ref: str) -> None:
+        coach.prompts.get(ref)
 
+    async def aclose() -> None:
+        if llm is not None:
+            await llm.aclose()
 
-def _templates(coach: Any) -> tuple[tuple[str, ...], str | None]:
-    registry = getattr(coach, "templates", None) or getattr(coach, "registry", None)
-    if registry is None:
-        return (), None
-    try:
-        names = tuple(str(t) for t in registry.names())
-    except Exception:  # noqa: BLE001 - an unknown registry shape only loses the up-front check
-        return (), None
-    return names, None
+    return PipelineBackend(suggest=coach.suggest, backend=backend, model=coach.model, check_template=check_template,
+                           default_template=coach.prompts.get(None).ref, aclose=aclose)

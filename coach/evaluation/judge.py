@@ -13,6 +13,7 @@ from typing import Any
 
 from openai import AsyncOpenAI
 
+from coach.drafting.llm import cost_usd
 from coach.evaluation.cache import ResponseCache, cache_key
 from coach.evaluation.runner import JudgeVerdict
 from coach.evaluation.scenarios import LoadedScenario
@@ -106,8 +107,9 @@ class LLMJudge:
                 return JudgeVerdict(False, {}, "", error=f"judge call failed: {type(exc).__name__}: {exc}")
             content = response.choices[0].message.content if response.choices else None
             if response.usage is not None:
-                usage = Usage(prompt_tokens=response.usage.prompt_tokens or 0,
-                              completion_tokens=response.usage.completion_tokens or 0)
+                prompt, completion = response.usage.prompt_tokens or 0, response.usage.completion_tokens or 0
+                usage = Usage(prompt_tokens=prompt, completion_tokens=completion,
+                              cost_usd=cost_usd(self.model, prompt, completion))
         try:
             passed, scores, reasons = parse_verdict(content)
         except ValueError as exc:

@@ -16,19 +16,20 @@ from pathlib import Path
 from typing import TextIO
 
 from coach.config import Settings
-from coach.errors import CoachError, ConfigError, InvalidInput
+from coach.errors import CoachError, ConfigError
 from coach.evaluation.backend import Backend, PipelineBackend, build_backend, reply_concessions, validate_reply
 from coach.evaluation.cache import ResponseCache
 from coach.evaluation.progress import ProgressBar
 from coach.evaluation.report_html import render_html
 from coach.evaluation.report_json import build_report, write_json
 from coach.evaluation.report_md import render_markdown
-from coach.evaluation.runner import JudgeFn, Runner, RunOptions
-from coach.evaluation.scenarios import load_paths
+from coach.evaluation.retrieval import RetrievalMode
+from coach.evaluation.runner import JudgeFn, Runner, RunOptions, ScenarioResult
+from coach.evaluation.scenarios import LoadedScenario, load_paths
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_START = 0, 1, 2
 
-BackendFactory = Callable[[Settings, Backend, "ResponseCache | None"], PipelineBackend]
+BackendFactory = Callable[[Settings, Backend, "ResponseCache | None", RetrievalMode], PipelineBackend]
 
 
 @dataclass
@@ -43,6 +44,7 @@ class EvalOptions:
     judge: bool = False
     judge_model: str | None = None
     progress: bool = True
+    retrieval: RetrievalMode = "auto"
     extra_run: dict[str, object] = field(default_factory=dict)
 
 
@@ -63,6 +65,15 @@ def _build_judge(settings: Settings, options: EvalOptions, cache: ResponseCache 
     return judge, {"model": judge.model, "template": judge.template}
 
 
+async def _run_and_close(runner: Runner, scenarios: Sequence[LoadedScenario], options: RunOptions,
+                         backend: PipelineBackend) -> list[ScenarioResult]:
+    try:
+        return await runner.run(scenarios, options)
+    finally:
+        if backend.aclose is not None:
+            await backend.aclose()
+
+
 def run_eval(options: EvalOptions, settings: Settings, *, factory: BackendFactory | None = None,
              err: TextIO | None = None, out: TextIO | None = None) -> int:
     err = err if err is not None else sys.stderr
@@ -81,10 +92,9 @@ def run_eval(options: EvalOptions, settings: Settings, *, factory: BackendFactor
     if options.use_cache:
         cache = ResponseCache(settings.resolved_cache_dir / "eval-responses")
     try:
-        backend = (factory or build_backend)(settings, backend_name, cache)
-        unknown = [t for t in options.templates if backend.templates and t not in backend.templates]
-        if unknown:
-            raise InvalidInput(f"unknown template(s) {', '.join(unknown)}; known: {', '.join(backend.templates)}")
+        backend = (factory or build_backend)(settings, backend_name, cache, options.retrieval)
+        for template in options.templates:
+            backend.check_template(template)
         judge, judge_meta = _build_judge(settings, options, cache) if options.judge else (None, None)
     except CoachError as exc:
         print(f"coach eval: cannot start: {exc.message}", file=err)
@@ -98,15 +108,15 @@ def run_eval(options: EvalOptions, settings: Settings, *, factory: BackendFactor
     runner = Runner(backend.suggest, validate_reply, reply_concessions, judge=judge, progress=bar)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    results = asyncio.run(runner.run(loaded.scenarios,
-                                     RunOptions(templates=templates, repeat=options.repeat,
-                                                concurrency=options.concurrency)))
+    run_options = RunOptions(templates=templates, repeat=options.repeat, concurrency=options.concurrency)
+    results = asyncio.run(_run_and_close(runner, loaded.scenarios, run_options, backend))
     if bar is not None:
         bar.close()
     run_meta: dict[str, object] = {
         "backend": backend.backend, "model": backend.model,
         "started": started.isoformat(timespec="seconds"), "duration_s": round(time.perf_counter() - t0, 3),
         "repeat": options.repeat, "concurrency": options.concurrency, "cache": options.use_cache,
+        "retrieval": options.retrieval,
         "scenario_files": list(loaded.files), "judge": judge_meta, **options.extra_run,
     }
     report = build_report(results, run_meta, loaded.errors)

@@ -84,10 +84,10 @@ def test_posted_feedback_lands_in_sqlite_and_listing(client: TestClient, tmp_pat
     rows = sqlite3.connect(tmp_path / "fb.db").execute("SELECT verdict, request_id, conversation_json FROM feedback ORDER BY id").fetchall()
     assert [(v, r) for v, r, _ in rows] == [("rejected", "abc"), ("accepted", "abd")]
     assert json.loads(rows[0][2])["turns"][0]["text"] == CONV["turns"][0]["text"]
-    listing = client.get("/v1/feedback", params={"limit": 1}).json()
+    listing = client.get("/v1/feedback/recent", params={"limit": 1}).json()
     assert listing["counts"] == {"accepted": 1, "edited": 0, "rejected": 1}
     assert [i["request_id"] for i in listing["items"]] == ["abd"]
-    assert client.get("/v1/feedback", params={"verdict": "rejected"}).json()["items"][0]["suggestion"] == "不行"
+    assert client.get("/v1/feedback/recent", params={"verdict": "rejected"}).json()["items"][0]["suggestion"] == "不行"
     assert "coach_feedback_total" in client.get("/metrics").text
 
 

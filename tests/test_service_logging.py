@@ -107,12 +107,12 @@ def test_every_request_logs_one_access_line_with_its_id(tmp_path) -> None:
     access.setLevel(logging.INFO)
     try:
         client = TestClient(create_app(Settings(_env_file=None, COACH_DATABASE=str(tmp_path / "f.db"))))  # type: ignore[call-arg]
-        response = client.get("/v1/feedback", params={"limit": 2}, headers={"X-Request-ID": "req-77"})
+        response = client.get("/v1/feedback/recent", params={"limit": 2}, headers={"X-Request-ID": "req-77"})
         assert response.headers["X-Request-ID"] == "req-77"
     finally:
         access.removeHandler(handler)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert len(lines) == 1
     assert lines[0]["request_id"] == "req-77"
-    assert (lines[0]["route"], lines[0]["status"], lines[0]["method"]) == ("/v1/feedback", 200, "GET")
+    assert (lines[0]["route"], lines[0]["status"], lines[0]["method"]) == ("/v1/feedback/recent", 200, "GET")
     assert lines[0]["duration_ms"] >= 0

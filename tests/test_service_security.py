@@ -43,7 +43,7 @@ def keyed(tmp_path) -> TestClient:
         ("/v1/_probe", {"Authorization": "Bearer"}, 401),
         ("/v1/_probe", {"Authorization": f"Bearer {KEY}"}, 200),
         ("/v1/_probe", {"Authorization": "bearer other-key"}, 200),
-        ("/v1/feedback", {}, 401),
+        ("/v1/feedback/recent", {}, 401),
         ("/v1/no-such-route", {}, 401),
         ("/healthz", {}, 200),
         ("/metrics", {}, 200),
@@ -62,7 +62,7 @@ def test_keys_guard_v1_only(keyed: TestClient, path: str, headers: dict[str, str
 
 def test_without_keys_v1_is_open(tmp_path) -> None:
     client = TestClient(create_app(_settings(COACH_DATABASE=str(tmp_path / "fb.db"))))
-    assert client.get("/v1/feedback").status_code == 200
+    assert client.get("/v1/feedback/recent").status_code == 200
 
 
 @given(presented=st.text(max_size=40), keys=st.lists(st.text(min_size=1, max_size=40), max_size=4))

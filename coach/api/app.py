@@ -15,6 +15,7 @@ from coach.api.errors import install_error_handlers
 from coach.api.limits import InflightLimiter
 from coach.api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
 from coach.api.middleware_guards import ApiKeyMiddleware, BackpressureMiddleware, BodyLimitMiddleware
+from coach.api.openapi_docs import install_service_openapi
 from coach.api.routes import feedback, guidelines, health, metrics, panel, suggestions, templates, validate
 from coach.api.runtime import Runtime
 from coach.config import Settings, get_settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.state.feedback_store = FeedbackStore(runtime.settings.database)
     _install_middleware(app, runtime.settings)
+    install_service_openapi(app, BOUNDED_PATHS)
     return app
 
 

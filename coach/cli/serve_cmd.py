@@ -1,4 +1,4 @@
-"""`coach serve`: run the HTTP API with uvicorn."""
+"""`coach serve`: run the HTTP API with uvicorn (structured logs, graceful shutdown, workers)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--reload-prompts", action="store_true", help="pick up template edits without a restart")
     p.add_argument("--log-level", default="info")
+    p.add_argument(
+        "--graceful-timeout", type=float, default=None,
+        help="seconds to let in-flight requests finish on shutdown (default: COACH_DEADLINE_S + 5)",
+    )
+    p.add_argument(
+        "--forwarded-allow-ips", default=None,
+        help="load balancer addresses trusted for X-Forwarded-For/Proto (default: 127.0.0.1)",
+    )
+    p.add_argument("--keep-alive", type=int, default=75, help="idle keep-alive seconds; above the load balancer's (default 75)")
     p.set_defaults(handler=_serve)
+
+
+def _multiprocess_metrics_dir() -> None:
+    """Several workers share /metrics through prometheus_client's multiprocess mode: each worker
+    writes its samples to files in one folder and a scrape of any worker adds them all up."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):  # samples of a previous run would be added in
+            stale.unlink()
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coach-metrics-")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -20,8 +46,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from coach.config import get_settings
+    from coach.logging_setup import log_config
+
     if args.reload_prompts:
         os.environ["COACH_RELOAD_PROMPTS"] = "1"
+    settings = get_settings()
+    if args.workers > 1:
+        _multiprocess_metrics_dir()
+    graceful = args.graceful_timeout if args.graceful_timeout is not None else settings.deadline_s + 5
     uvicorn.run(
         "coach.api.app:create_app",
         factory=True,
@@ -29,6 +62,12 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
-        timeout_graceful_shutdown=10,
+        log_config=log_config(args.log_level, settings.log_format),
+        access_log=False,  # the request middleware logs one line per request, with its id
+        timeout_graceful_shutdown=max(1, round(graceful)),
+        timeout_keep_alive=args.keep_alive,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        server_header=False,
     )
     return 0

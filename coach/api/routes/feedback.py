@@ -1,6 +1,6 @@
 """POST /v1/feedback: an agent's verdict on a suggestion, stored in SQLite (COACH_DATABASE).
 
-GET /v1/feedback lists the most recent verdicts and the counts per verdict, for operators.
+GET /v1/feedback/recent lists the most recent verdicts and the counts per verdict, for operators.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ async def post_feedback(body: FeedbackRequest, request: Request, settings: Setti
     return FeedbackStored(id=stored.id or 0, verdict=stored.verdict, created_at=stored.created_at or "")
 
 
-@router.get("/v1/feedback", response_model=FeedbackList)
+@router.get("/v1/feedback/recent", response_model=FeedbackList)
 async def list_feedback(
     request: Request,
     settings: SettingsDep,

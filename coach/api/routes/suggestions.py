@@ -48,6 +48,7 @@ def wants_stream(request: Request) -> bool:
     "/v1/suggestions",
     response_model=SuggestionResponseOut,
     responses={200: {"content": {SSE_MEDIA_TYPE: {"description": "events passages, suggestion..., done"}}},
+               404: {"description": "no such prompt template"},
                503: {"description": "the guideline index is still loading"}},
 )
 async def suggest(body: SuggestionRequest, request: Request, runtime: RuntimeDep) -> Any:

@@ -146,7 +146,11 @@ def choose_strategy(
     if has("impossible_demand") or has("out_of_hours"):
         return "refuse_with_alternative", None
     if state.conceded_this_round:
-        return ("confirm_offer" if has("accept_offer") else "hold_offer_propose_callback"), None
+        if has("accept_offer"):
+            return "confirm_offer", None
+        if has("ask_free_repair") and not (has("reject_offer") or has("ask_compensation")):
+            return "explain_warranty_inspection", None  # a new question, not more haggling
+        return "hold_offer_propose_callback", None
     if has("accept_offer") and state.offers:
         return "confirm_offer", None
     if case.ticket == "closed" and not case.company_at_fault:
@@ -185,7 +189,7 @@ def _money(amount: float | None, currency: str) -> str:
 
 def _notes(
     strategy: str, moves: Sequence[str], state: RoundState, conversation: Conversation,
-    script: Script, offer: float | None, demanded: float | None,
+    script: Script, offer: float | None, demanded: float | None, topic: str | None,
 ) -> tuple[str, ...]:
     ceiling = conversation.policy.max_compensation
     currency = ceiling.currency if ceiling is not None else "CNY"
@@ -207,6 +211,8 @@ def _notes(
         notes.append(f"Private ceiling {_money(ceiling.amount, currency)}: never exceed it, never reveal it.")
     if demanded is not None:
         notes.append(f"The customer asks for {_money(demanded, currency)}; do not accept a sum above what the strategy offers.")
+    if topic is not None:
+        notes.append(f"The issue is about: {topic}.")
     notes.append(f"Strategy {strategy}: {STRATEGIES[strategy]}")
     if offer is not None:
         notes.append(f"Offer exactly {_money(offer, currency)} as a voucher, once.")
@@ -249,7 +255,7 @@ def analyse(conversation: Conversation) -> Situation:
         standing_amount=state.standing_amount,
         moves=tuple(moves),
         strategy=strategy,
-        notes=_notes(strategy, moves, state, conversation, script, offer, demanded),
+        notes=_notes(strategy, moves, state, conversation, script, offer, demanded, topic),
         case=conversation.case,
         policy=conversation.policy,
         fingerprint=fingerprint(turns, [conversation.case.model_dump(), conversation.policy.model_dump()]),

@@ -189,3 +189,14 @@ def test_choose_strategy_follows_round_state_over_moves() -> None:
     assert choose_strategy(("ask_compensation",), conceded, conv, None)[0] == "hold_offer_propose_callback"
     fresh = RoundState(current_round=3, conceded_this_round=False, standing_amount=50)
     assert choose_strategy(("reject_offer",), fresh, conv, None) == ("raise_in_callback", 60.0)
+
+
+def test_a_new_question_after_a_concession_is_answered_without_conceding() -> None:
+    turns = (
+        Turn(role="customer", text="手机屏幕坏了，我要赔偿"),
+        Turn(role="agent", text="非常抱歉，为表歉意给您补偿20元代金券。"),
+        Turn(role="customer", text="那手机能免费修吗？"),
+    )
+    s = analyse(Conversation(turns=turns, policy=P80))
+    assert s.strategy == "explain_warranty_inspection" and s.conceded_this_round
+    assert s.topic == "phone" and any("phone" in n for n in s.notes)

@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.info("coach shutting down")
             if not loading.done():
                 loading.cancel()
+            await runtime.aclose()  # the LLM client's connections
 
     app = FastAPI(
         title="coach",

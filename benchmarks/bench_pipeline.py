@@ -186,12 +186,47 @@ async def concurrency(base_url: str, conversations: list[Conversation], count: i
     await coach.llm.aclose()
 
 
+def sse_over_http(llm_url: str, requests: int = 6) -> None:
+    """`coach serve` (real knowledge base as configured) over the slow LLM: when each SSE event arrives."""
+    port = free_port()
+    env = {**os.environ, "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": "sk-bench", "COACH_BACKEND": "openai",
+           "COACH_LOG_FORMAT": "text"}
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "serve", "--port", str(port), "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        arrivals: dict[str, list[float]] = {}
+        for i in range(requests):
+            body = {**CONVERSATIONS[i % len(CONVERSATIONS)], "n": 2}
+            t = time.perf_counter()
+            with httpx.stream("POST", base + "/v1/suggestions", json=body,
+                              headers={"Accept": "text/event-stream"}, timeout=30) as r:
+                seen = set()
+                for line in r.iter_lines():
+                    if line.startswith("event: ") and line[7:] not in seen:
+                        seen.add(line[7:])
+                        arrivals.setdefault(line[7:], []).append((time.perf_counter() - t) * 1000)
+        for kind, times in arrivals.items():
+            print(f"SSE over HTTP: first '{kind}' event p50 {statistics.median(times):7.1f} ms (n={len(times)})")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--slow-delay", type=float, default=0.5)
     p.add_argument("--skip-real-kb", action="store_true")
+    p.add_argument("--http", action="store_true", help="also time SSE events through `coach serve`")
     args = p.parse_args()
     os.environ.pop("COACH_PROMPTS_DIR", None)
     conversations = [Conversation.model_validate(c) for c in CONVERSATIONS]
@@ -210,6 +245,8 @@ def main() -> int:
         for label in ("fixed", "kb lexical"):
             if label in retrievers:
                 asyncio.run(concurrency(slow_url, conversations, args.concurrency, retrievers[label], label))
+        if args.http:
+            sse_over_http(slow_url)
     finally:
         fast.terminate()
         slow.terminate()

@@ -7,7 +7,7 @@ import pytest
 from coach.rules import RULE_IDS, FailurePolicy, find_offers, round_state, validate
 from coach.rules.normalize import normalize
 from coach.rules.numerals import parse_chinese, parse_number
-from coach.rules.prefilter import GateSet, gate, required_literals, trie_regex
+from coach.rules.prefilter import Registry, required_literals, requirements, trie_regex
 from coach.types import Money, Policy, Turn
 
 
@@ -115,6 +115,10 @@ def test_prefilter_is_a_necessary_condition() -> None:
     import re
 
     assert re.fullmatch(pattern, "我们会") and re.fullmatch(pattern, "我")
-    gates = GateSet([gate("我说"), gate("说了算"), gate(r"\d+")])
-    assert gates.active("我说了算") == [0, 1, 2]
-    assert gates.active("hello") == [2]
+    assert set(requirements(r"我(?:做|作)不了主")) == {frozenset({"不了主"}), frozenset({"做", "作"}), frozenset({"我"})}
+    registry = Registry()
+    ids = [registry.add(p).id for p in ("我说", "说了算", r"\d+", r"我(?:做|作)不了")]
+    assert registry.active("我说了算") == {ids[0], ids[1], ids[2]}
+    assert registry.active("我作不了") == {ids[2], ids[3]}
+    assert registry.active("不了") == {ids[2]}
+    assert registry.active("hello") == {ids[2]}

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coach.rules.normalize import Normalized, normalize_cached
-from coach.rules.prefilter import GateSet, gate
+from coach.rules.prefilter import REGISTRY, Gate, fast_source, gate
 from coach.types import Policy, RoundState, Severity, Violation
 
 
@@ -46,8 +46,8 @@ class Phrase:
 class PhraseRule:
     """A rule that fires on wordings (authority exposure, hostile tone): pure, compiled once.
 
-    Each phrase family is its own compiled pattern behind a literal prefilter (prefilter.py), so a
-    draft pays a few substring tests for the families it cannot match and a scan only for the rest.
+    Each phrase family is its own compiled pattern behind a literal prefilter (prefilter.py): one
+    shared scan per draft tells which families can match, and only those are run.
     """
 
     id: str
@@ -55,10 +55,10 @@ class PhraseRule:
     hint: str
     phrases: tuple[Phrase, ...]
     severity: Severity = "block"
-    _gates: GateSet = field(init=False, repr=False, compare=False)
+    _gates: tuple[Gate, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_gates", GateSet([gate(p.pattern) for p in self.phrases]))
+        object.__setattr__(self, "_gates", tuple(gate(fast_source(p.pattern)) for p in self.phrases))
 
     def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]:
         return self.check_normalized(normalize_cached(draft))
@@ -66,10 +66,14 @@ class PhraseRule:
     def check_normalized(self, norm: Normalized) -> list[Violation]:
         t = norm.text
         hits: list[tuple[int, int]] = []
-        gates = self._gates.gates
-        for i in self._gates.active(t):
-            vetoes = self.phrases[i].vetoes
-            for m in gates[i].pattern.finditer(t):
+        active = REGISTRY.active(t)
+        if not active:
+            return []
+        for g, phrase in zip(self._gates, self.phrases):
+            if g.id not in active:
+                continue
+            vetoes = phrase.vetoes
+            for m in g.pattern.finditer(t):
                 if m.end() == m.start() or any(v.blocks(t, m.start(), m.end()) for v in vetoes):
                     continue
                 hits.append((m.start(), m.end()))

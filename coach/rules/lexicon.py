@@ -7,8 +7,9 @@ normalize.py) and is compiled once at import.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from coach.rules.prefilter import Alternation, GateSet, gate
+from coach.rules.prefilter import Alternation, Gate, gate
 from coach.rules.numerals import CHINESE_NUMERAL_CHARS
 
 _CN = f"[{CHINESE_NUMERAL_CHARS}]+"
@@ -28,14 +29,16 @@ _USD_BEFORE = r"(?:us\$|\$|usd\s?)"
 MONEY_BEFORE = re.compile(rf"(?P<cur>¥|\$|us\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?)")
 MONEY_AFTER = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:(?P<cny>{_CNY_AFTER})|(?P<usd>{_USD_AFTER}))")
 USD_MARKS = frozenset({"$", "us$", "usd"})
-POINTS = re.compile(rf"(?P<n>{NUM})\s*(?:个)?(?:积分|points?\b)")
+POINTS = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:个)?(?:积分|points?\b)")
 DISCOUNT = re.compile(r"打[一二三四五六七八九\d.]+折|(?P<pct>\d{1,2})\s*%\s*off\b|\bdiscount\b|折扣")
 
-# "20 + 30 = 50元": a restated or raised total, read as one offer.
-_TERM = rf"(?:{_CNY_BEFORE}|{_USD_BEFORE})?\s*{NUM}\s*(?:{_CNY_AFTER}|{_USD_AFTER})?"
-SUM = re.compile(
-    rf"{_TERM}(?:\s*(?:\+|加上?|plus)\s*{_TERM})+\s*(?:=|等于|一共是?|总共是?|合计|共计?|equals|makes|comes to)\s*"
-)
+# "20 + 30 = 50元": a restated or raised total, read as one offer. Two patterns, one starting with
+# the number and one with the currency mark, so that each starts with a literal or a class.
+_UNIT = rf"(?:{_CNY_AFTER}|{_USD_AFTER})?"
+_TERM = rf"(?:(?:¥|rmb\s?|cny\s?|人民币|us\$|\$|usd\s?)\s*)?{_NUMTOK}\s*{_UNIT}"
+_SUM_TAIL = rf"(?:\s*(?:\+|加上?|plus)\s*{_TERM})+\s*(?:=|等于|一共是?|总共是?|合计|共计?|equals|makes|comes to)\s*"
+SUM = re.compile(rf"{_NUMTOK}\s*{_UNIT}{_SUM_TAIL}")
+SUM_CUR = re.compile(rf"(?:¥|rmb|cny|人民币|us\$|\$|usd)\s*{_NUMTOK}\s*{_UNIT}{_SUM_TAIL}")
 
 # Forms of compensation, most specific first. (kind, pattern)
 FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -109,20 +112,35 @@ SUM_EQUALS = ("=", "等于", "一共", "总共", "合计", "共", "equals", "mak
 POINTS_G = gate(POINTS)
 DISCOUNT_G = gate(DISCOUNT)
 SUM_G = gate(SUM)
+SUM_CUR_G = gate(SUM_CUR)
 FORMS_G = tuple((kind, Alternation(p.pattern)) for kind, p in FORMS)
 BENEFITS_G = tuple((kind, Alternation(p.pattern)) for kind, p in BENEFITS)
+_FORM_GATES = {kind: gate(p) for kind, p in FORMS}
+_BENEFIT_GATES = {kind: gate(p) for kind, p in BENEFITS}
 # One pass decides which mention patterns can match a text at all.
-_SPECIFIC = tuple((kind, g) for kind, g in BENEFITS_G if kind != "money")
-_GENERIC = tuple((kind, g) for kind, g in BENEFITS_G if kind == "money")
+
+
+@dataclass(frozen=True, slots=True)
+class MentionPattern:
+    """One way a benefit is mentioned: its role, kind, registry gate and scanner."""
+
+    role: str  # sum | money | points | benefit | form | discount
+    kind: str
+    gate: Gate
+    scanner: re.Pattern[str] | Alternation
+
+
 # Order matters: longer and more specific readings claim their text first.
-MENTION_GATES = GateSet([
-    SUM_G, MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, *(g for _, g in _SPECIFIC), *(g for _, g in FORMS_G),
-    *(g for _, g in _GENERIC), DISCOUNT_G,
-])
-MENTION_ROLES: tuple[tuple[str, str], ...] = (
-    ("sum", "money"), ("money", "money"), ("money", "money"), ("points", "points"),
-    *(("benefit", kind) for kind, _ in _SPECIFIC), *(("form", kind) for kind, _ in FORMS_G),
-    *(("benefit", kind) for kind, _ in _GENERIC), ("discount", "discount"),
+MENTIONS: tuple[MentionPattern, ...] = (
+    MentionPattern("sum", "money", SUM_G, SUM),
+    MentionPattern("sum", "money", SUM_CUR_G, SUM_CUR),
+    MentionPattern("money", "money", MONEY_BEFORE_G, MONEY_BEFORE),
+    MentionPattern("money", "money", MONEY_AFTER_G, MONEY_AFTER),
+    MentionPattern("points", "points", POINTS_G, POINTS),
+    *(MentionPattern("benefit", k, _BENEFIT_GATES[k], a) for k, a in BENEFITS_G if k != "money"),
+    *(MentionPattern("form", k, _FORM_GATES[k], a) for k, a in FORMS_G),
+    *(MentionPattern("benefit", k, _BENEFIT_GATES[k], a) for k, a in BENEFITS_G if k == "money"),
+    MentionPattern("discount", "discount", DISCOUNT_G, DISCOUNT),
 )
 # Wordings that carry their own offer cue ("给您免了"): offered without looking further back.
 SELF_OFFERING = re.compile(r"给您|帮您|为您|由我们|我们来")

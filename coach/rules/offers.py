@@ -18,6 +18,7 @@ from typing import Literal
 from coach.rules import lexicon as lx
 from coach.rules.normalize import Normalized, normalize_cached
 from coach.rules.numerals import parse_number
+from coach.rules.prefilter import REGISTRY
 
 Mode = Literal["plain", "increment", "total", "restate"]
 
@@ -130,15 +131,16 @@ def _mentions(t: str) -> list[_Mention]:
     """Every benefit mentioned in `t` (normalised), longest readings first: sums, amounts, points,
     benefits, forms of compensation, discounts. A later reading never overlaps an earlier one."""
     out: list[_Mention] = []
-    active = lx.MENTION_GATES.active(t)
+    active = REGISTRY.active(t)
     if not active:
         return out
     taken: list[tuple[int, int]] = []
     amounts: list[tuple[int, int]] = []  # spans of amounts, to which nearby form words belong
-    gates = lx.MENTION_GATES.gates
-    for i in active:
-        role, kind = lx.MENTION_ROLES[i]
-        matches = gates[i].pattern.finditer(t)
+    for mp in lx.MENTIONS:
+        if mp.gate.id not in active:
+            continue
+        role, kind = mp.role, mp.kind
+        matches = mp.scanner.finditer(t)
         if role == "sum":
             if any(e in t for e in lx.SUM_EQUALS):
                 _sums(t, matches, taken, out)
@@ -152,7 +154,7 @@ def _mentions(t: str) -> list[_Mention]:
                 if not _free(taken, s, e) or _near_taken(amounts, s, e, kind):
                     continue
                 taken.append((s, e))
-                amount = parse_number(m.group("n")) if role == "points" else None
+                amount = parse_number(m.group("n").rstrip(",.")) if role == "points" else None
                 inherent = kind == "capitulation" or (kind == "fee_waiver" and bool(lx.SELF_OFFERING.search(m.group())))
                 out.append(_Mention(kind, amount, None, s, e, inherent=inherent))
     out.sort(key=lambda x: x.start)

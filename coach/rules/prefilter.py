@@ -1,17 +1,19 @@
 """Literal prefilters for regular expressions: run a pattern only when the text can match it.
 
 Python's `re` tries every alternative at every position; with dozens of phrase families that is
-most of a draft's cost. `required_literals(pattern)` derives, from the parsed pattern, a set of
-strings of which every match must contain at least one (like RE2's or Hyperscan's prefilters);
-`str.__contains__` over those strings is far cheaper than the scan. A pattern for which no such set
-can be derived gets `None` and always runs. The derivation is conservative: it only ever skips a
-pattern when no match is possible.
+most of a draft's cost. `requirements(pattern)` derives, from the parsed pattern, sets of strings
+such that every match contains at least one string of EACH set (like RE2's or Hyperscan's
+prefilters). One Aho-Corasick pass (pyahocorasick) per text finds every literal of every registered
+pattern that occurs (`Registry.active`), and only patterns whose requirements are all met are run. A pattern for which nothing can be derived always
+runs. The derivation is conservative: it only ever skips a pattern when no match is possible.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+
+import ahocorasick
 from dataclasses import dataclass
 
 try:  # Python 3.11+
@@ -24,24 +26,34 @@ except ImportError:  # pragma: no cover
 Req = frozenset[str] | None
 _MAX_CLASS = 24
 _MAX_SET = 64
+_MAX_REQS = 4
 
 
-def required_literals(pattern: str | re.Pattern[str]) -> Req:
-    """Strings of which every match of `pattern` contains one, or None when none can be derived."""
+def requirements(pattern: str | re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    """Sets of strings: every match of `pattern` contains a string of each set. Most selective
+    first; empty when nothing can be derived (the pattern must always run)."""
     source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
     if flags & re.IGNORECASE:
-        return None
-    return _seq(P.parse(source, flags))
+        return ()
+    reqs = sorted(set(_conj(P.parse(source, flags))), key=_quality, reverse=True)
+    return tuple(reqs[:_MAX_REQS])
 
 
-def _seq(items: Iterable[tuple[object, object]]) -> Req:
-    candidates: list[frozenset[str]] = []
+def required_literals(pattern: str | re.Pattern[str]) -> Req:
+    """The most selective single set of `requirements`, or None."""
+    reqs = requirements(pattern)
+    return reqs[0] if reqs else None
+
+
+def _conj(items: Iterable[tuple[object, object]]) -> list[frozenset[str]]:
+    """Requirements of a sequence: its literal runs and the requirements of its elements."""
+    out: list[frozenset[str]] = []
     run: list[str] = []
 
     def close_run() -> None:
         if run:
-            candidates.append(frozenset({"".join(run)}))
+            out.append(frozenset({"".join(run)}))
             run.clear()
 
     for op, av in items:
@@ -49,63 +61,129 @@ def _seq(items: Iterable[tuple[object, object]]) -> Req:
             run.append(chr(av))  # type: ignore[arg-type]
             continue
         close_run()
-        req = _item(op, av)
-        if req is not None:
-            candidates.append(req)
+        out.extend(_item(op, av))
     close_run()
-    if not candidates:
-        return None
-    return max(candidates, key=_quality)
+    return out
 
 
-def _quality(req: frozenset[str]) -> tuple[int, int]:
-    return (min(len(s) for s in req), -len(req))
+def _best(reqs: list[frozenset[str]]) -> Req:
+    return max(reqs, key=_quality) if reqs else None
 
 
-def _item(op: object, av: object) -> Req:
+def _quality(req: frozenset[str]) -> tuple[int, int, str]:
+    return (min(len(s) for s in req), -len(req), min(req))
+
+
+def _item(op: object, av: object) -> list[frozenset[str]]:
     if op is C.SUBPATTERN:
-        return _seq(av[-1])  # type: ignore[index]
+        return _conj(av[-1])  # type: ignore[index]
     if op is C.BRANCH:
-        out: set[str] = set()
+        union: set[str] = set()
         for alt in av[1]:  # type: ignore[index]
-            req = _seq(alt)
-            if req is None:
-                return None
-            out |= req
-        return frozenset(out) if len(out) <= _MAX_SET else None
+            best = _best(_conj(alt))
+            if best is None:
+                return []
+            union |= best
+        return [frozenset(union)] if len(union) <= _MAX_SET else []
     if op is C.IN:
         chars: set[str] = set()
         for sub_op, sub_av in av:  # type: ignore[union-attr]
             if sub_op is not C.LITERAL:
-                return None
+                return []
             chars.add(chr(sub_av))
-        return frozenset(chars) if 0 < len(chars) <= _MAX_CLASS else None
+        return [frozenset(chars)] if 0 < len(chars) <= _MAX_CLASS else []
     if op in (C.MAX_REPEAT, C.MIN_REPEAT):
         low, _high, sub = av  # type: ignore[misc]
-        return _seq(sub) if low >= 1 else None
-    return None
+        return _conj(sub) if low >= 1 else []
+    return []
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Gate:
-    """A compiled pattern with its prefilter: `may_match(text)` is False only if no match exists."""
+    """A compiled pattern with its prefilter. `may_match(text)` is False only if no match exists;
+    `id` is its number in the registry (-1 for a gate checked on its own)."""
 
     pattern: re.Pattern[str]
-    literals: tuple[str, ...] | None
+    requirements: tuple[frozenset[str], ...]
+    id: int = -1
 
     def may_match(self, text: str) -> bool:
-        if self.literals is None:
-            return True
-        for s in self.literals:
-            if s in text:
-                return True
-        return False
+        for req in self.requirements:
+            if not any(s in text for s in req):
+                return False
+        return True
+
+
+class Registry:
+    """Every gate of the rules, so that one scan per text tells which of them may match."""
+
+    def __init__(self) -> None:
+        self.gates: list[Gate] = []
+        self._built: tuple[ahocorasick.Automaton | None, dict[str, frozenset[int]], tuple[int, ...]] | None = None
+        self._memo: dict[str, frozenset[int]] = {}
+
+    def add(self, pattern: str | re.Pattern[str]) -> Gate:
+        compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
+        g = Gate(compiled, requirements(compiled), len(self.gates))
+        self.gates.append(g)
+        self._built = None
+        self._memo.clear()
+        return g
+
+    def _build(self) -> tuple[ahocorasick.Automaton | None, dict[str, frozenset[int]], tuple[int, ...]]:
+        owners: dict[str, set[int]] = {}
+        for g in self.gates:
+            for lit in g.requirements[0] if g.requirements else ():
+                owners.setdefault(lit, set()).add(g.id)
+        literals = {lit for g in self.gates for req in g.requirements for lit in req}
+        automaton = None
+        if literals:
+            automaton = ahocorasick.Automaton()
+            for lit in literals:
+                automaton.add_word(lit, lit)
+            automaton.make_automaton()
+        always = tuple(g.id for g in self.gates if not g.requirements)
+        return automaton, {lit: frozenset(ids) for lit, ids in owners.items()}, always
+
+    def active(self, text: str) -> frozenset[int]:
+        """Ids of the gates whose requirements `text` meets (the last few texts are remembered:
+        every rule asks about the same draft in turn)."""
+        found = self._memo.get(text)
+        if found is not None:
+            return found
+        if self._built is None:
+            self._built = self._build()
+        automaton, owners, always = self._built
+        candidates: set[int] = set(always)
+        present: set[str] = set()
+        if automaton is not None and text:
+            present = {lit for _end, lit in automaton.iter(text)}
+            for lit in present:
+                ids = owners.get(lit)
+                if ids:
+                    candidates |= ids
+        gates = self.gates
+        found = frozenset(
+            i for i in candidates if all(not req.isdisjoint(present) for req in gates[i].requirements[1:])
+        )
+        if len(self._memo) >= 64:
+            self._memo.clear()
+        self._memo[text] = found
+        return found
+
+
+REGISTRY = Registry()
 
 
 def gate(pattern: str | re.Pattern[str]) -> Gate:
+    """A gate registered in the process-wide registry."""
+    return REGISTRY.add(pattern)
+
+
+def local_gate(pattern: str | re.Pattern[str]) -> Gate:
+    """A gate checked on its own (may_match), outside the registry's scan."""
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
-    req = required_literals(compiled)
-    return Gate(compiled, None if req is None else tuple(sorted(req, key=len)))
+    return Gate(compiled, requirements(compiled))
 
 
 def trie_regex(words: Iterable[str]) -> str:
@@ -188,14 +266,8 @@ class Alternation:
         zh = [a for a in alts if set(a) & _META and not _is_latin(a)]
         en = [a for a in alts if set(a) & _META and _is_latin(a)]
         self.words = re.compile(trie_regex(words)) if words else None
-        self.zh = gate("|".join(zh)) if zh else None
-        self.en = gate("|".join(en)) if en else None
-        req = required_literals(source)
-        self.literals = None if req is None else tuple(sorted(req, key=len))
-
-    @property
-    def pattern(self) -> "Alternation":
-        return self
+        self.zh = local_gate(fast_source("|".join(zh))) if zh else None
+        self.en = local_gate("|".join(en)) if en else None
 
     def finditer(self, text: str, pos: int = 0) -> list[re.Match[str]]:
         out: list[re.Match[str]] = []
@@ -218,40 +290,89 @@ def _is_latin(alternative: str) -> bool:
     return not any("\u3400" <= ch <= "\u9fff" for ch in alternative)
 
 
-class GateSet:
-    """Many gates checked in one pass: which of them may match `text`.
+_MAX_EXPANSION = 96
 
-    All their literals go into one trie regex; searching it repeatedly from each hit's start + 1
-    finds every position where some literal starts (overlaps included), and every literal that is a
-    prefix of the longest literal at a position is present too. Gates without literals are always
-    active.
+
+def fast_source(source: str) -> str:
+    """The same regex rewritten so that every top-level alternative starts with a literal character.
+
+    `re` then skips, in C, every position whose character cannot start a match (its "charset
+    prefix"); a pattern whose alternatives start with a group, an optional or a class is instead
+    tried alternative by alternative at every position. Leading groups of alternatives, optional
+    characters and small literal classes are distributed (`(?:a|b)c?d` -> `acd|ad|bcd|bd`), in the
+    order the original would try them, so matches are the same. Alternatives that cannot be
+    rewritten (a leading `\\b`, a large class...) are kept as they are.
     """
+    out: list[str] = []
+    for alt in split_alternatives(source):
+        out.extend(_expand(alt, 0))
+        if len(out) > _MAX_EXPANSION:
+            return source
+    return "|".join(out)
 
-    def __init__(self, gates: Sequence[Gate]) -> None:
-        self.gates = tuple(gates)
-        owners: dict[str, set[int]] = {}
-        self.always = tuple(i for i, g in enumerate(self.gates) if g.literals is None)
-        for i, g in enumerate(self.gates):
-            for lit in g.literals or ():
-                owners.setdefault(lit, set()).add(i)
-        self._owners = {lit: frozenset(ids) for lit, ids in owners.items()}
-        # For each literal, the gates of every literal that is a prefix of it (itself included).
-        self._prefix_owners: dict[str, frozenset[int]] = {}
-        for lit in owners:
-            ids: set[int] = set()
-            for k in range(1, len(lit) + 1):
-                ids |= owners.get(lit[:k], set())
-            self._prefix_owners[lit] = frozenset(ids)
-        self._trie = re.compile(trie_regex(owners)) if owners else None
 
-    def active(self, text: str) -> list[int]:
-        if self._trie is None:
-            return list(self.always)
-        found: set[int] = set(self.always)
-        search = self._trie.search
-        prefix_owners = self._prefix_owners
-        m = search(text)
-        while m is not None:
-            found |= prefix_owners[m.group()]
-            m = search(text, m.start() + 1)
-        return sorted(found)
+def _expand(alt: str, depth: int) -> list[str]:
+    if depth > 6 or not alt:
+        return [alt]
+    head, quant, rest = _first_token(alt)
+    if head is None:
+        return [alt]
+    if head.startswith("(?:"):
+        inner = split_alternatives(head[3:-1])
+        choices = [a + rest for a in inner]
+    elif head.startswith("["):
+        body = head[1:-1]
+        if body.startswith("^") or "\\" in body or "-" in body[1:-1]:
+            return [alt]
+        choices = [re.escape(ch) + rest for ch in body]
+    else:
+        if quant == "":
+            return [alt]
+        choices = [head + rest]
+    if quant == "?":
+        choices.append(rest)
+    elif quant != "":
+        return [alt]
+    out: list[str] = []
+    for c in choices:
+        out.extend(_expand(c, depth + 1))
+    return out
+
+
+def _first_token(alt: str) -> tuple[str | None, str, str]:
+    """(token, quantifier, rest) for a leading non-capturing group, class or literal character."""
+    if alt.startswith("(?:"):
+        depth = 0
+        i = 0
+        in_class = False
+        while i < len(alt):
+            ch = alt[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if in_class:
+                in_class = ch != "]"
+            elif ch == "[":
+                in_class = True
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        head, tail = alt[:i + 1], alt[i + 1:]
+    elif alt.startswith("["):
+        end = alt.find("]", 1)
+        if end < 0:
+            return None, "", alt
+        head, tail = alt[:end + 1], alt[end + 1:]
+    elif alt[0] not in _META:
+        head, tail = alt[0], alt[1:]
+    else:
+        return None, "", alt
+    if tail[:1] in ("?", "*", "+", "{"):
+        if tail[:1] == "?" and tail[1:2] not in ("?", "+"):
+            return head, "?", tail[1:]
+        return head, "x", tail
+    return head, "", tail

@@ -245,3 +245,13 @@ async def test_missing_usage_counts_zero_and_model_falls_back_to_settings():
     with metering() as meter:
         await drafter().draft(REQUEST)
     assert (meter.prompt_tokens, meter.cost_usd, meter.model) == (0, 0.0, "gpt-4o-mini")
+
+
+@respx.mock
+async def test_json_schema_response_format_from_the_template():
+    route = respx.post(URL).mock(return_value=completion(reply_json("好的")))
+    await drafter().draft(REQUEST.model_copy(update={"params": {"response_format": "json_schema"}}))
+    sent = json.loads(route.calls.last.request.content)["response_format"]
+    assert sent["type"] == "json_schema" and sent["json_schema"]["schema"]["required"] == ["reply", "citations"]
+    await drafter().draft(REQUEST.model_copy(update={"params": {"response_format": "text"}}))
+    assert "response_format" not in json.loads(route.calls.last.request.content)

@@ -45,6 +45,32 @@ _UNSUPPORTED_HINTS = ("response_format", "not supported", "unsupported", "json_o
 _NO_STRUCTURED: set[tuple[str, str]] = set()
 
 
+# The contract's reply object, for servers that take a JSON schema (OpenAI, vLLM, llama.cpp).
+REPLY_SCHEMA: dict[str, Any] = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "reply",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"reply": {"type": "string"}, "citations": {"type": "array", "items": {"type": "string"}}},
+            "required": ["reply", "citations"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def response_format(fmt: object) -> dict[str, Any]:
+    """The request's response_format for a template's `response_format` (json_object, json_schema,
+    or a full mapping passed through)."""
+    if fmt == "json_schema":
+        return REPLY_SCHEMA
+    if isinstance(fmt, dict):
+        return fmt
+    return {"type": str(fmt)}
+
+
 def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
     match = max((m for m in PRICES_PER_MTOK if model.startswith(m)), key=len, default=None)
     if match is None:
@@ -221,7 +247,7 @@ class LLMDrafter:
         fmt = params.get("response_format", "json_object")
         structured = bool(fmt) and fmt != "text" and self._endpoint not in _NO_STRUCTURED
         if structured:
-            kwargs["response_format"] = {"type": fmt} if isinstance(fmt, str) else fmt
+            kwargs["response_format"] = response_format(fmt)
         started = time.perf_counter()
         try:
             try:

@@ -21,11 +21,12 @@ from typing import Any, Literal
 
 from coach.config import Settings
 from coach.drafting.meter import metering
-from coach.errors import LLMError
+from coach.errors import LLMError, TemplateError
 from coach.metrics import DEGRADED, STAGE_LATENCY
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
 from coach.repair import Checker, RepairContext, Validate, offline_suggestions, settle_candidate
+from coach.text import detect_script, script_for_locale
 from coach.types import Conversation, DraftRequest, Passage, Situation, Suggestion, SuggestionResponse
 
 log = logging.getLogger("coach.pipeline")
@@ -131,10 +132,9 @@ class Coach:
         request_id = uuid.uuid4().hex
         template = self.prompts.get(conversation.template)
         with clock.stage("situation"):
-            situation = self.analyse(conversation)
+            situation = self._situation(conversation)
         with clock.stage("retrieval"):
-            # In a worker thread: ranking may embed the query, which must not stall the event loop.
-            passages = tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
+            passages = await self._passages(conversation)
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
@@ -146,17 +146,22 @@ class Coach:
         model = "offline"
         with metering(deadline) as meter:
             if self.llm is not None:
-                with clock.stage("render"):
-                    messages = template.render(build_context(conversation, situation, passages))
-                request = DraftRequest(
-                    messages=messages, situation=situation, passages=passages,
-                    n=conversation.n, params=template.params,
-                )
-                # Keep a sliver of the budget for the offline fallback.
-                reserve = min(0.25, self.settings.deadline_s * 0.05)
-                suggestions, reason = await self._llm_phase(
-                    request, conversation, check, deadline - reserve, emit
-                )
+                try:
+                    with clock.stage("render"):
+                        messages = template.render(build_context(conversation, situation, passages))
+                except TemplateError as exc:  # reported, and the offline drafter answers
+                    log.error("template %s failed to render: %s", template.ref, exc.message)
+                    reason = "template_error"
+                else:
+                    request = DraftRequest(
+                        messages=messages, situation=situation, passages=passages,
+                        n=conversation.n, params=template.params,
+                    )
+                    # Keep a sliver of the budget for the offline fallback.
+                    reserve = min(0.25, self.settings.deadline_s * 0.05)
+                    suggestions, reason = await self._llm_phase(
+                        request, conversation, check, deadline - reserve, emit
+                    )
                 if suggestions:
                     model = meter.model or self.settings.model
                 if meter.calls:
@@ -187,6 +192,24 @@ class Coach:
         if emit is not None:
             await emit("done", response.model_dump(mode="json"))
         return response
+
+    def _situation(self, conversation: Conversation) -> Situation:
+        try:
+            return self.analyse(conversation)
+        except Exception:  # a bug there must not cost the agent a reply
+            log.exception("situation analysis failed; drafting from the script alone")
+            last = next((t.text for t in reversed(conversation.turns) if t.role == "customer"), conversation.turns[-1].text)
+            script = script_for_locale(conversation.locale) if conversation.locale else detect_script(last)
+            return Situation(script=script, round=conversation.turns[-1].round, case=conversation.case,
+                             policy=conversation.policy)
+
+    async def _passages(self, conversation: Conversation) -> tuple[Passage, ...]:
+        # In a worker thread: ranking may embed the query, which must not stall the event loop.
+        try:
+            return tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
+        except Exception:
+            log.exception("retrieval failed; drafting without passages")
+            return ()
 
     async def _llm_phase(
         self, request: DraftRequest, conversation: Conversation, check: Checker, deadline: float, emit: Emit

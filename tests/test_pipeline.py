@@ -291,3 +291,31 @@ async def test_e2e_never_repairs_with_the_real_validator_degrades_to_a_valid_off
     assert detect_script(response.suggestions[0].text) == "zh-Hant"
     assert DEGRADED.labels("invalid_after_repair")._value.get() == before + 1
     assert response.usage.prompt_tokens == 200  # both calls counted
+
+
+async def test_a_failing_situation_or_retriever_still_gets_a_reply():
+    class Broken(FakeRetriever):
+        def search_turns(self, turns, k=5):
+            raise RuntimeError("index bug")
+
+    def broken_analyse(conversation):
+        raise RuntimeError("analysis bug")
+
+    coach = Coach(settings=llm_settings(), retriever=Broken(), prompts=PROMPTS, offline=FakeOffline(),
+                  llm=ScriptedDrafter(["我理解您的心情，我来处理。"]), analyse=broken_analyse, validate=fake_validate)
+    response = await coach.suggest(conversation("你們到底能不能解決？"))
+    assert response.passages == () and not response.degraded
+    assert response.suggestions[0].text == "我理解您的心情，我來處理。"  # the script still detected
+
+
+async def test_a_template_failing_at_render_time_degrades(tmp_path):
+    body = ("---\nname: {name}\nversion: 1\n---\n{{% block system %}}{{% if n > 1 %}}{{{{ passages[9].id }}}}{{% endif %}}"
+            "{{% endblock %}}\n{{% block user %}}u{{% endblock %}}\n")
+    for name in ("reply", "repair"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "v1.md.j2").write_text(body.format(name=name), encoding="utf-8")
+    coach = Coach(settings=llm_settings(), retriever=FakeRetriever(), prompts=PromptRegistry(tmp_path),
+                  offline=FakeOffline(), llm=ScriptedDrafter(["好的"]), analyse=fake_analyse, validate=fake_validate)
+    response = await coach.suggest(conversation(n=2))
+    assert (response.degraded, response.degraded_reason) == (True, "template_error")
+    assert response.suggestions[0].source == "offline"

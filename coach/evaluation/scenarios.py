@@ -132,18 +132,28 @@ def _node_line(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
     return node.start_mark.line + 1
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~20x faster
+
+
 def _compose(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return None
 
 
 def _parse(path: Path, text: str) -> tuple[Any, yaml.Node | None]:
+    """The data and its YAML node tree (for line numbers), from one parse."""
     if path.suffix.lower() == ".json":
         data = json.loads(text)
         return data, _compose(text)
-    return yaml.safe_load(text), _compose(text)
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, root
 
 
 def _format_loc(loc: Sequence[Any]) -> str:

@@ -1,0 +1,145 @@
+"""Benchmark: `coach eval run` over N scenarios against the scripted OpenAI-compatible server.
+
+    .venv/bin/python benchmarks/bench_eval.py [--scenarios 1000] [--delay 0.2] [--concurrency 32]
+                                              [--retrieval lexical|auto] [--distinct|--cycle]
+
+Starts benchmarks/scripted_llm_server.py on a free port (every call answers a valid reply after
+--delay seconds), writes N scenarios built from the shipped sets (by default each one made distinct
+by a suffix, so no memo or cache helps), runs the real `coach eval run --backend openai --no-cache`
+as a subprocess and prints the run time against the ideal N x delay / concurrency, and against
+the same N calls made straight through the openai SDK (what the machine and the server allow: on a
+shared, loaded machine that is the fair yardstick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = ROOT / "benchmarks" / "scripted_llm_server.py"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the scripted server did not start")
+
+
+def requests_served(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=5) as r:
+        return int(json.loads(r.read())["requests"])
+
+
+async def bare_sdk_seconds(port: int, n: int, concurrency: int) -> float:
+    """The same number of calls straight through the openai SDK: what the machine and server allow."""
+    import asyncio
+
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="bench", max_retries=0)
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await client.chat.completions.create(model="m", max_tokens=100,
+                                                 messages=[{"role": "user", "content": f"hello {i}"}])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    elapsed = time.perf_counter() - started
+    await client.close()
+    return elapsed
+
+
+def write_scenarios(folder: Path, n: int, distinct: bool) -> None:
+    sys.path.insert(0, str(ROOT))
+    from coach.evaluation.scenarios import load_paths
+
+    shipped = [s.scenario for s in load_paths([ROOT / "eval" / "scenarios"]).scenarios]
+    out = []
+    for i in range(n):
+        base = shipped[i % len(shipped)].model_dump(mode="json", exclude_none=True)
+        base["id"] = f"bench-{i:05d}"
+        if distinct:
+            turns = base["conversation"]["turns"]
+            turns[-1]["text"] = f"{turns[-1]['text']} (#{i})"
+        out.append(base)
+    (folder / "bench.yaml").write_text(yaml.safe_dump({"name": "bench", "scenarios": out}, allow_unicode=True),
+                                       encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenarios", type=int, default=1000)
+    p.add_argument("--delay", type=float, default=0.2)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--retrieval", choices=("auto", "lexical"), default="lexical")
+    p.add_argument("--cycle", action="store_true", help="repeat the shipped conversations instead of making each distinct")
+    args = p.parse_args(argv)
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(SERVER), "--port", str(port), "--delay", str(args.delay)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(port)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            write_scenarios(folder, args.scenarios, distinct=not args.cycle)
+            # the default cache dir keeps the guideline index warm; --no-cache keeps LLM answers out
+            env = {**os.environ, "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1", "OPENAI_API_KEY": "bench"}
+            cmd = [sys.executable, "-m", "coach", "eval", "run", str(folder / "bench.yaml"), "--backend", "openai",
+                   "--no-cache", "--no-progress", "--concurrency", str(args.concurrency),
+                   "--retrieval", args.retrieval, "--out", str(folder / "run")]
+            import asyncio
+
+            bare = asyncio.run(bare_sdk_seconds(port, args.scenarios, args.concurrency))
+            started = time.perf_counter()
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+            wall = time.perf_counter() - started
+            if proc.returncode == 2:
+                print(proc.stderr, file=sys.stderr)
+                return 2
+            report = json.loads((folder / "run" / "report.json").read_text(encoding="utf-8"))
+    finally:
+        served = requests_served(port) if server.poll() is None else -1
+        server.terminate()
+        server.wait(timeout=10)
+    ideal = args.scenarios * args.delay / args.concurrency
+    run_s = float(report["run"]["duration_s"])
+    s = report["summary"]
+    print(f"scenarios={args.scenarios} delay={args.delay}s concurrency={args.concurrency} "
+          f"retrieval={args.retrieval} distinct={not args.cycle}")
+    print(f"LLM calls served: {served} (first-try valid {s['first_try_valid_rate']:.3f}, degraded {s['degraded_rate']:.3f})")
+    print(f"ideal {ideal:.2f} s | bare SDK calls {bare:.2f} s ({bare / ideal:.2f}x ideal) | "
+          f"eval run {run_s:.2f} s ({run_s / ideal:.2f}x ideal, {run_s / bare:.2f}x bare SDK) | "
+          f"whole command incl. start-up {wall:.2f} s")
+    print(f"latency p50 {s['latency_ms']['p50']:.0f} ms, p95 {s['latency_ms']['p95']:.0f} ms; "
+          f"passed {s['passed']}/{s['total']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

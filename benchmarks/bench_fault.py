@@ -20,7 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from service_harness import Batch, CoachServer, LLMServer, client, sequential, suggest  # noqa: E402
+from bench_load_harness import Batch, CoachServer, LLMServer, client, sequential, suggest  # noqa: E402
 
 
 async def run(url: str, llm: LLMServer, n: int, spread: float, kill_at: float) -> tuple[Batch, list[float]]:

@@ -24,7 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from service_harness import KEY, CoachServer, LLMServer, burst, conversation, median, sequential  # noqa: E402
+from bench_load_harness import KEY, CoachServer, LLMServer, burst, conversation, median, sequential  # noqa: E402
 
 
 async def time_to_passages(url: str) -> tuple[float, float, list[str]]:

@@ -176,3 +176,36 @@ def test_cli_prompts_render_and_list(offline_env, capsys, monkeypatch, tmp_path)
 def test_templates_registry_is_the_runtime_one():
     app = create_app(Settings(_env_file=None))
     assert isinstance(app.state.runtime.require_prompts(), PromptRegistry)
+
+
+async def test_metrics_record_the_pipeline_stages():
+    async with client(app_with()) as c:
+        await c.post("/v1/suggestions", json=BODY)
+        text = (await c.get("/metrics")).text
+    for stage in ("situation", "retrieval", "render", "validation", "total"):
+        assert f'coach_stage_seconds_count{{stage="{stage}"}}' in text
+
+
+async def test_templates_route_reports_a_broken_edit_while_the_last_good_serves(tmp_path):
+    import os
+    import shutil
+    from pathlib import Path
+
+    bundled = Path(__file__).parent.parent / "prompts"
+    for name in ("reply", "repair"):
+        shutil.copytree(bundled / name, tmp_path / name)
+    app = create_app(Settings(_env_file=None, COACH_PROMPTS_DIR=str(tmp_path), COACH_RELOAD_PROMPTS=True))
+    path = tmp_path / "reply" / "v1.md.j2"
+    text = path.read_text(encoding="utf-8")
+    async with client(app) as c:
+        assert (await c.get("/v1/templates")).json()["errors"] == []
+        path.write_text(text.replace("{% endblock %}", "{% endblok %}", 1), encoding="utf-8")
+        stamp = path.stat().st_mtime_ns + 1_000_000_000
+        os.utime(path, ns=(stamp, stamp))
+        body = (await c.get("/v1/templates")).json()
+        assert "reply@v1" in [t["ref"] for t in body["templates"]]
+        [problem] = body["errors"]
+        assert problem.startswith(f"{path}:") and "syntax" in problem
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
+        assert (await c.get("/v1/templates")).json()["errors"] == []

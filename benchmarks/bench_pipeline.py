@@ -156,25 +156,33 @@ async def overhead(base_url: str, n: int, conversations: list[Conversation], ret
         await coach.llm.aclose()
 
 
-async def concurrency(base_url: str, conversations: list[Conversation], count: int, retriever, label: str) -> None:
+async def concurrency(base_url: str, conversations: list[Conversation], count: int, retriever, label: str,
+                      trials: int = 3) -> None:
+    """`trials` rounds, alternating coach and bare SDK calls so both see the same machine load."""
     coach = make_coach(settings_for(base_url), retriever)
-    await coach.suggest(conversations[0])
-    t = time.perf_counter()
-    await coach.suggest(conversations[0])
-    one = time.perf_counter() - t
-    t = time.perf_counter()
-    results = await asyncio.gather(*(coach.suggest(conversations[i % len(conversations)]) for i in range(count)))
-    many = time.perf_counter() - t
-    degraded = sum(r.degraded for r in results)
-    print(f"{count} concurrent [{label:<13}] {many:6.3f} s vs one {one:6.3f} s: {many / one:4.2f}x (degraded {degraded})")
     client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0, timeout=30)
-    messages = [{"role": "system", "content": "s" * 3000}, {"role": "user", "content": "u" * 1500}]
-    t = time.perf_counter()
-    await asyncio.gather(*(client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=400)
-                           for _ in range(count)))
-    bare_many = time.perf_counter() - t
+    sample = conversations[0]
+    messages = [m.model_dump() for m in coach.prompts.get(None).render(
+        __import__("coach.prompts", fromlist=["x"]).build_context(sample, coach.analyse(sample), retriever.search_turns(sample.turns)))]
+    await coach.suggest(sample)
+    ones, manys, bares, degraded = [], [], [], 0
+    for _ in range(trials):
+        t = time.perf_counter()
+        await coach.suggest(sample)
+        ones.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        results = await asyncio.gather(*(coach.suggest(conversations[i % len(conversations)]) for i in range(count)))
+        manys.append(time.perf_counter() - t)
+        degraded += sum(r.degraded for r in results)
+        t = time.perf_counter()
+        await asyncio.gather(*(client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=400)
+                               for _ in range(count)))
+        bares.append(time.perf_counter() - t)
     await client.close()
-    print(f"{count} concurrent bare SDK calls    {bare_many:6.3f} s: {bare_many / one:4.2f}x one suggestion (baseline)")
+    one, many, bare = (statistics.median(x) for x in (ones, manys, bares))
+    print(f"{count} concurrent [{label:<13}] {many:6.3f} s vs one {one:6.3f} s: {many / one:4.2f}x "
+          f"(median of {trials}; each {', '.join(f'{m / o:.2f}x' for m, o in zip(manys, ones))}; degraded {degraded})")
+    print(f"{count} concurrent bare SDK calls    {bare:6.3f} s: {bare / one:4.2f}x one suggestion (baseline, same rounds)")
     # time to the first (passages) event while the LLM works
     firsts = []
     for i in range(5):

@@ -55,8 +55,8 @@ def build_backend(settings: Settings, backend: Backend, cache: ResponseCache | N
                   retrieval: RetrievalMode = "auto") -> PipelineBackend:
     """The real Coach over the bundled (or configured) guidelines and templates.
 
-    With the openai backend the LLM drafter is wrapped in the eval's CachingDrafter (when `cache`
-    is given); the offline drafter is deterministic and fast, so it is never cached. Retrieval is
+    With the openai backend the LLM drafter is wrapped in the eval's CachingDrafter (a pass-through
+    when `cache` is None); the offline drafter is deterministic and fast, so it is never cached. Retrieval is
     memoised per conversation (see coach.evaluation.retrieval).
     """
     from coach.knowledge import load_knowledge_base
@@ -68,10 +68,9 @@ def build_backend(settings: Settings, backend: Backend, cache: ResponseCache | N
     if backend == "openai":
         from coach.drafting.llm import LLMDrafter
 
-        llm = LLMDrafter(s)
-        if cache is not None:
-            llm = CachingDrafter(llm, cache, model=s.model, params={"temperature": s.temperature,
-                                                                     "max_tokens": s.max_tokens})
+        # always wrapped: with no cache it passes through, still recording calls and rejected drafts
+        llm = CachingDrafter(LLMDrafter(s), cache, model=s.model,
+                             params={"temperature": s.temperature, "max_tokens": s.max_tokens})
     coach = build_coach(s, knowledge, llm=llm)
 
     def check_template(ref: str) -> None:

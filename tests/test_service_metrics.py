@@ -22,7 +22,7 @@ def test_metrics_exposes_latency_per_route_and_rejections(tmp_path) -> None:
     client = TestClient(create_app(settings))
     before = _samples(client.get("/metrics").text)
     client.get("/healthz")
-    client.get("/v1/feedback")  # 401
+    client.get("/v1/feedback/recent")  # 401, refused before routing: labelled by its path
     client.get("/no/such/page")  # 404, unmatched
     response = client.get("/metrics")
     assert response.status_code == 200
@@ -36,6 +36,7 @@ def test_metrics_exposes_latency_per_route_and_rejections(tmp_path) -> None:
     assert delta("coach_request_seconds_count", route="/healthz", method="GET", status="200") == 1
     assert delta("coach_request_seconds_count", route="unmatched", method="GET", status="404") == 1
     assert delta("coach_rejected_requests_total", reason="unauthorized") == 1
+    assert delta("coach_request_seconds_count", route="/v1/feedback/recent", method="GET", status="401") == 1
     names = {name for name, _ in after}
     for family in ("coach_stage_seconds", "coach_llm_errors", "coach_degraded", "coach_violations", "coach_shed"):
         assert any(n.startswith(family) for n in names) or family in response.text

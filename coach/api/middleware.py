@@ -34,10 +34,29 @@ def new_request_id(incoming: str | None) -> str:
 
 
 def route_label(scope: Scope) -> str:
-    """The route's path template (bounded label values), or 'unmatched'."""
+    """The route's path template (bounded label values). A request refused before routing (401,
+    413, 429) is labelled with its path when that is one of the API's fixed paths (from its
+    OpenAPI description); any other path is 'unmatched', so label values stay bounded."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
+    if isinstance(path, str):
+        return path
+    raw = scope.get("path", "")
+    return raw if raw in _fixed_paths(scope.get("app")) else "unmatched"
+
+
+def _fixed_paths(app: object) -> frozenset[str]:
+    state = getattr(app, "state", None)
+    if state is None:
+        return frozenset()
+    known = getattr(state, "fixed_paths", None)
+    if known is None:
+        try:
+            paths = app.openapi().get("paths", {})  # type: ignore[attr-defined]
+        except Exception:  # a broken schema must not break metering
+            paths = {}
+        known = state.fixed_paths = frozenset(p for p in paths if "{" not in p)
+    return known
 
 
 async def send_json(send: Send, status: int, body: object, headers: dict[str, str] | None = None) -> None:

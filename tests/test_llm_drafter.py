@@ -40,8 +40,10 @@ def reply_json(text: str, cites: list[str] | None = None) -> str:
 @pytest.fixture(autouse=True)
 def _fresh_structured_memory():
     llm_mod._NO_STRUCTURED.clear()
+    llm_mod._SINGLE_CHOICE.clear()
     yield
     llm_mod._NO_STRUCTURED.clear()
+    llm_mod._SINGLE_CHOICE.clear()
 
 
 class Sleeps:
@@ -255,3 +257,38 @@ async def test_json_schema_response_format_from_the_template():
     assert sent["type"] == "json_schema" and sent["json_schema"]["schema"]["required"] == ["reply", "citations"]
     await drafter().draft(REQUEST.model_copy(update={"params": {"response_format": "text"}}))
     assert "response_format" not in json.loads(route.calls.last.request.content)
+
+
+@respx.mock
+async def test_server_ignoring_n_is_asked_with_concurrent_single_calls_and_remembered():
+    texts = iter(["一", "二", "三", "四", "五", "六"])
+    route = respx.post(URL).mock(side_effect=lambda request: completion(reply_json(next(texts))))
+    d = drafter()
+    drafts = await d.draft(REQUEST.model_copy(update={"n": 3}))
+    assert [x.text for x in drafts] == ["一", "二", "三"] and route.call_count == 3
+    assert json.loads(route.calls[0].request.content)["n"] == 3
+    drafts = await d.draft(REQUEST.model_copy(update={"n": 3}))
+    assert len(drafts) == 3 and route.call_count == 6
+    assert all("n" not in json.loads(c.request.content) for c in route.calls[3:])
+
+
+@respx.mock
+async def test_server_rejecting_n_is_asked_without_it():
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "n" in json.loads(request.content):
+            return httpx.Response(400, json={"error": {"message": "'n' must be 1"}})
+        return completion(reply_json("好的"))
+
+    route = respx.post(URL).mock(side_effect=answer)
+    drafts = await drafter().draft(REQUEST.model_copy(update={"n": 2}))
+    assert [x.text for x in drafts] == ["好的", "好的"] and route.call_count == 3
+    assert llm_mod._SINGLE_CHOICE
+
+
+@respx.mock
+async def test_one_of_several_calls_failing_still_returns_the_others():
+    llm_mod._SINGLE_CHOICE.add(("http://llm.test/v1/", "gpt-4o-mini"))
+    route = respx.post(URL).mock(side_effect=[completion(reply_json("一")), httpx.Response(401, json={}),
+                                              completion(reply_json("二"))])
+    drafts = await drafter().draft(REQUEST.model_copy(update={"n": 2}))
+    assert [x.text for x in drafts] == ["一", "二"] and route.call_count == 3

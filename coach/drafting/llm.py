@@ -41,8 +41,16 @@ PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
 _RETRYABLE_STATUS = {408, 409, 429}
 _UNSUPPORTED_HINTS = ("response_format", "not supported", "unsupported", "json_object", "json_schema")
 
-# Endpoints (base URL, model) that refused structured output: asked without it from then on.
+# Endpoints (base URL, model) that refused structured output, or refuse or ignore `n`: asked
+# without it from then on (for the life of the process).
 _NO_STRUCTURED: set[tuple[str, str]] = set()
+_SINGLE_CHOICE: set[tuple[str, str]] = set()
+
+
+def _choice_failure(finish_reason: str | None, content: str | None) -> str:
+    if finish_reason == "length":
+        return "length"
+    return "empty" if not (content or "").strip() else "malformed"
 
 
 # The contract's reply object, for servers that take a JSON schema (OpenAI, vLLM, llama.cpp).
@@ -164,25 +172,37 @@ class LLMDrafter:
         want = request.n
         drafts: list[Draft] = []
         failure = "no_choices"
-        # One call asks for all n; a server that returns fewer (or unusable ones) gets one more call.
+        # One call asks for all n. A server that gives fewer choices (many ignore `n`) is asked for
+        # the rest with concurrent single calls, once; it is remembered and asked that way from then on.
+        batches = [1] * want if self._endpoint in _SINGLE_CHOICE else [want]
         for _ in range(2):
+            results = await asyncio.gather(*(self._complete(request, k, meter) for k in batches), return_exceptions=True)
+            errors = [r for r in results if isinstance(r, BaseException)]
+            for error in errors:
+                if not isinstance(error, LLMError):
+                    raise error
+            if len(errors) == len(results) and not drafts:
+                raise errors[0]
+            for asked, completion in zip(batches, results):
+                if isinstance(completion, BaseException):
+                    failure = completion.kind if isinstance(completion, LLMError) else failure
+                    continue
+                if asked > 1 and len(completion.choices) < asked:
+                    _SINGLE_CHOICE.add(self._endpoint)
+                for choice in completion.choices[:asked]:
+                    parsed = None if choice.finish_reason == "length" else parse_reply(choice.content)
+                    if parsed is None:
+                        failure = _choice_failure(choice.finish_reason, choice.content)
+                        continue
+                    drafts.append(Draft(text=parsed[0], citations=parsed[1], source="llm"))
             missing = want - len(drafts)
             if missing <= 0:
                 break
-            completion = await self._complete(request, missing, meter)
-            for choice in completion.choices[:missing]:
-                if choice.finish_reason == "length":
-                    failure = "length"
-                    continue
-                parsed = parse_reply(choice.content)
-                if parsed is None:
-                    failure = "empty" if not (choice.content or "").strip() else "malformed"
-                    continue
-                drafts.append(Draft(text=parsed[0], citations=parsed[1], source="llm"))
+            batches = [1] * missing
         if not drafts:
             LLM_ERRORS.labels(failure).inc()
             raise LLMError(f"the model gave no usable reply ({failure})", kind=failure)
-        return drafts
+        return drafts[:want]
 
     # -- one completion, with transport retries ------------------------------------------------
     async def _complete(self, request: DraftRequest, n: int, meter: CallMeter) -> Completion:
@@ -250,14 +270,19 @@ class LLMDrafter:
             kwargs["response_format"] = response_format(fmt)
         started = time.perf_counter()
         try:
-            try:
-                completion = await self._post(kwargs, timeout)
-            except openai.APIStatusError as exc:
-                if not (structured and _unsupported(exc)):
-                    raise
-                _NO_STRUCTURED.add(self._endpoint)  # remember: this endpoint cannot do it
-                kwargs.pop("response_format")
-                completion = await self._post(kwargs, timeout)
+            while True:  # each refusal of an optional feature drops it (and remembers): ends
+                try:
+                    completion = await self._post(kwargs, timeout)
+                    break
+                except openai.APIStatusError as exc:
+                    if "response_format" in kwargs and _unsupported(exc):
+                        _NO_STRUCTURED.add(self._endpoint)
+                        kwargs.pop("response_format")
+                    elif "n" in kwargs and exc.status_code in (400, 422, 501):
+                        _SINGLE_CHOICE.add(self._endpoint)
+                        kwargs.pop("n")
+                    else:
+                        raise
         finally:
             meter.llm_seconds += time.perf_counter() - started
             meter.calls += 1

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coach.rules.normalize import Normalized, normalize_cached
-from coach.rules.prefilter import REGISTRY, Gate, fast_source, gate
+from coach.rules.prefilter import REGISTRY, Gate, fast_source, gate, split_alternatives
 from coach.types import Policy, RoundState, Severity, Violation
 
 
@@ -55,10 +55,12 @@ class PhraseRule:
     hint: str
     phrases: tuple[Phrase, ...]
     severity: Severity = "block"
-    _gates: tuple[Gate, ...] = field(init=False, repr=False, compare=False)
+    _gates: dict[int, tuple[Gate, tuple[Veto, ...]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_gates", tuple(gate(fast_source(p.pattern)) for p in self.phrases))
+        # One gate per top-level alternative: each has its own, sharper literal requirements.
+        gates = [(gate(alt), p.vetoes) for p in self.phrases for alt in split_alternatives(fast_source(p.pattern)) if alt]
+        object.__setattr__(self, "_gates", {g.id: (g, vetoes) for g, vetoes in gates})
 
     def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]:
         return self.check_normalized(normalize_cached(draft))
@@ -66,13 +68,12 @@ class PhraseRule:
     def check_normalized(self, norm: Normalized) -> list[Violation]:
         t = norm.text
         hits: list[tuple[int, int]] = []
-        active = REGISTRY.active(t)
-        if not active:
-            return []
-        for g, phrase in zip(self._gates, self.phrases):
-            if g.id not in active:
+        own = self._gates
+        for gid in sorted(REGISTRY.active(t)):
+            entry = own.get(gid)
+            if entry is None:
                 continue
-            vetoes = phrase.vetoes
+            g, vetoes = entry
             for m in g.pattern.finditer(t):
                 if m.end() == m.start() or any(v.blocks(t, m.start(), m.end()) for v in vetoes):
                     continue

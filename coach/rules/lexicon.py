@@ -7,9 +7,9 @@ normalize.py) and is compiled once at import.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from coach.rules.prefilter import Alternation, Gate, gate
+from coach.rules.markers import Vocabulary
+from coach.rules.prefilter import gate
 from coach.rules.numerals import CHINESE_NUMERAL_CHARS
 
 _CN = f"[{CHINESE_NUMERAL_CHARS}]+"
@@ -71,8 +71,9 @@ MONEY_KINDS = frozenset({"money", "voucher", "red_packet", "credit", "refund", "
 # How valuable a form is, for "a swap to a more valuable form" (same amount, better form).
 FORM_RANK = {"money": 0, "points": 1, "voucher": 2, "red_packet": 3, "credit": 3, "refund": 4, "cash": 4}
 
-# The agent doing something for the customer, before (or right after) the benefit.
-CUE_BEFORE = Alternation(
+# --- Marker words, read around each benefit (scanned together: markers.py) -----------------
+# The agent doing something for the customer, before the benefit.
+CUE = (
     r"给您|给你|为您|为你|帮您|帮你|替您|补您|补给|补偿|赔偿|赔您|赔给|送您|送你|赠送|赠您|返您|返还|退您|发您|发放|"
     r"申请|争取|安排|提供|承担|报销|补发|加送|再送|再给|再补|再加|额外|多给|我们来|我们会|我们将|我这边|愿意|"
     r"可以给|能给|那就|就给|发给|奉上|追加|提高到|提到|增加到|涨到|调整到|调整为|提升到|升级|"
@@ -81,31 +82,48 @@ CUE_BEFORE = Alternation(
     r"\byou(?:'ll| will) (?:get|receive|have)\b|\bi(?:'ve| have) (?:added|applied|issued|credited|arranged|sent)\b|\bwe(?:'ve| have) (?:added|applied|issued|credited|arranged|sent)\b|"
     r"\bcredit(?:ed)? (?:you|your)\b|\brefund you\b|\bcover\b|\barrange\b|\bprovide\b|\bon top\b"
 )
+# Cues that are also the customer's words ("您要求赔偿"): they do not undo a quoted demand.
 WEAK_CUES = frozenset({"补偿", "赔偿", "申请", "提供", "争取", "承担", "报销", "offer", "cover", "provide"})
-CUE_AFTER = re.compile(r"^.{0,3}(?:给您|给你|补给您|补偿给您|发给您|to you|for you|on us|on the house)")
-NEGATION = Alternation(
+# The agent giving, right after the benefit ("20元补偿给您", "$10 credit to you").
+CUE_AFTER = r"给您|给你|补给您|补偿给您|发给您|to you|for you|on us|on the house"
+NEGATION = (
     r"不能|不会|不可以|不可能|无法|没法|没办法|没有办法|不予|不给|不提供|不退|不再|不行|不支持|不包括|不属于|不在|不享受|未能|拒绝|"
     r"不了|不能够|不符合|\bcan't\b|\bcannot\b|\bcan not\b|\bwon't\b|\bwill not\b|\bunable\b|\bnot able\b|\bnot possible\b|"
     r"\bdon't\b|\bdo not\b|\bisn't\b|\bis not\b|\bnot eligible\b|\bnot covered\b|\bno longer\b|\bwouldn't\b|\bcouldn't\b|\bnever\b"
 )
 # The customer's own demand, quoted back: not an offer.
-DEMAND = Alternation(
+DEMAND = (
     r"您(?:要求|提出|希望|想要|所说|说的|期望|的诉求|的要求|要的|索要|主张)|客户要求|"
     r"\byou(?:'re| are)? ask(?:ed|ing)? for\b|\byou want(?:ed)?\b|\byour request\b|\byou requested\b|\byou demand(?:ed)?\b|\byou mentioned\b"
 )
-RESTATE = Alternation(
+RESTATE = (
     r"之前|此前|刚才|已经|基础上|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
-    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\bstill stands\b|\bon top of (?:the|your|that|what)\b|\bfrom before\b|\blast time\b"
+    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\bon top of (?:the|your|that|what)\b|\bfrom before\b|\blast time\b"
 )
-INCREMENT = Alternation(r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b")
-TOTAL = Alternation(
+INCREMENT = r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b"
+TOTAL = (
     r"一共|总共|合计|共计|总计|累计|加起来|提高到|提到|增加到|涨到|调整到|调整为|提升到|"
-    r"\bin total\b|\baltogether\b|\btotal of\b|\bbring(?:ing)? (?:it|that|the total) to\b|\b(?:raise|increase|bump)(?:d)? (?:it|that|this|the offer|your compensation) to\b"
+    r"\bin total\b|\baltogether\b|\btotal of\b|\bbring(?:ing)? (?:it|that|the total) to\b|\b(?:raise|increase|bump)(?:d)? (?:it|that|this|the offer|your compensation)(?: up)? to\b"
 )
-# Where a clause ends: offers, cues and negations are read within one clause.
-CLAUSE_END = re.compile(r"[。！？!?；;，\n]|,(?!\d{3})|\.(?:\s|$)")
+# Where a clause ends: offers, cues and negations are read within one clause. "," inside "1,000"
+# and "." inside "2.5" or "e.g" are not ends (filtered in offers.clause_ends).
+CLAUSE_END = re.compile(r"[。！？!?；;，\n,.]")
 
-# Gated forms of the mention patterns (prefilter.py): most drafts skip most of them.
+VOCAB = Vocabulary({
+    "cue": CUE, "cue_after": CUE_AFTER, "negation": NEGATION, "demand": DEMAND, "restate": RESTATE,
+    "increment": INCREMENT, "total": TOTAL,
+    **{f"benefit:{kind}": p.pattern for kind, p in BENEFITS},
+    **{f"form:{kind}": p.pattern for kind, p in FORMS},
+})
+# Benefit kinds in the order they claim text: specific wordings, then forms, then bare "补偿".
+WORD_KINDS: tuple[tuple[str, str], ...] = (
+    *((f"benefit:{k}", k) for k, _ in BENEFITS if k != "money"),
+    *((f"form:{k}", k) for k, _ in FORMS),
+    ("benefit:money", "money"),
+)
+FORM_TAGS = {f"form:{k}": k for k, _ in FORMS}
+
+# --- Gated regex mentions (prefilter.py) ------------------------------------------------------
 MONEY_BEFORE_G = gate(MONEY_BEFORE)
 MONEY_AFTER_G = gate(MONEY_AFTER)
 SUM_EQUALS = ("=", "等于", "一共", "总共", "合计", "共", "equals", "makes", "comes to")
@@ -113,43 +131,10 @@ POINTS_G = gate(POINTS)
 DISCOUNT_G = gate(DISCOUNT)
 SUM_G = gate(SUM)
 SUM_CUR_G = gate(SUM_CUR)
-FORMS_G = tuple((kind, Alternation(p.pattern)) for kind, p in FORMS)
-BENEFITS_G = tuple((kind, Alternation(p.pattern)) for kind, p in BENEFITS)
-_FORM_GATES = {kind: gate(p) for kind, p in FORMS}
-_BENEFIT_GATES = {kind: gate(p) for kind, p in BENEFITS}
-# One pass decides which mention patterns can match a text at all.
-
-
-@dataclass(frozen=True, slots=True)
-class MentionPattern:
-    """One way a benefit is mentioned: its role, kind, registry gate and scanner."""
-
-    role: str  # sum | money | points | benefit | form | discount
-    kind: str
-    gate: Gate
-    scanner: re.Pattern[str] | Alternation
-
-
-# Order matters: longer and more specific readings claim their text first.
-MENTIONS: tuple[MentionPattern, ...] = (
-    MentionPattern("sum", "money", SUM_G, SUM),
-    MentionPattern("sum", "money", SUM_CUR_G, SUM_CUR),
-    MentionPattern("money", "money", MONEY_BEFORE_G, MONEY_BEFORE),
-    MentionPattern("money", "money", MONEY_AFTER_G, MONEY_AFTER),
-    MentionPattern("points", "points", POINTS_G, POINTS),
-    *(MentionPattern("benefit", k, _BENEFIT_GATES[k], a) for k, a in BENEFITS_G if k != "money"),
-    *(MentionPattern("form", k, _FORM_GATES[k], a) for k, a in FORMS_G),
-    *(MentionPattern("benefit", k, _BENEFIT_GATES[k], a) for k, a in BENEFITS_G if k == "money"),
-    MentionPattern("discount", "discount", DISCOUNT_G, DISCOUNT),
+# Registry gates of every benefit or form wording: when none is active, a text offers nothing.
+_BENEFIT_GATES = [gate(p) for _, p in (*BENEFITS, *FORMS)]
+MENTION_GATE_IDS = frozenset(
+    g.id for g in (MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, DISCOUNT_G, SUM_G, SUM_CUR_G, *_BENEFIT_GATES)
 )
 # Wordings that carry their own offer cue ("给您免了"): offered without looking further back.
 SELF_OFFERING = re.compile(r"给您|帮您|为您|由我们|我们来")
-FORM_ANY = Alternation("|".join(p.pattern for _, p in FORMS))
-
-
-def form_kind(word: str) -> str:
-    """The kind of a form word found by FORM_ANY."""
-    for kind, pattern in FORMS:
-        if pattern.search(word):
-            return kind
-    return "money"

@@ -18,6 +18,7 @@ from typing import Literal
 from coach.rules import lexicon as lx
 from coach.rules.normalize import Normalized, normalize_cached
 from coach.rules.numerals import parse_number
+from coach.rules.markers import Hit, Hits
 from coach.rules.prefilter import REGISTRY
 
 Mode = Literal["plain", "increment", "total", "restate"]
@@ -62,20 +63,40 @@ def _find_offers_cached(text: str) -> tuple[FoundOffer, ...]:
 
 def _offers(norm: Normalized) -> list[FoundOffer]:
     t = norm.text
-    ends = [m.end() for m in lx.CLAUSE_END.finditer(t)]
+    active = REGISTRY.active(t)
+    if active.isdisjoint(lx.MENTION_GATE_IDS):
+        return []  # no amount, benefit or form wording at all
+    hits = Hits(lx.VOCAB.scan(t))
+    mentions = _mentions(t, active, hits)
+    if not mentions:
+        return []
+    ends = clause_ends(t)
     found: list[FoundOffer] = []
-    for m in _mentions(t):
+    for m in mentions:
         c_start, c_end = _clause(ends, m.start, len(t))
-        before = t[max(c_start, m.start - 40):m.start]
-        after = t[m.end:c_end]
-        if not m.inherent and not _offered(before, t[m.end:m.end + 12]):
+        w_start = max(c_start, m.start - 40)
+        if not m.inherent and not _offered(t, hits, w_start, m.start, m.end):
             continue
-        if m.kind == "capitulation" and _negated_right_before(before):
+        if m.kind == "capitulation" and hits.within(max(w_start, m.start - 6), m.start, "negation"):
             continue
-        mode = _mode(before, after, t[c_start:c_end], m)
+        mode = _mode(hits, w_start, m, c_end)
         start, end = norm.span(m.start, m.end)
         found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end]))
     return found
+
+
+def clause_ends(t: str) -> list[int]:
+    """Offsets just past each clause end ("1,000" and "2.5" do not end a clause)."""
+    ends = []
+    for m in lx.CLAUSE_END.finditer(t):
+        i = m.start()
+        ch = t[i]
+        if ch == "," and t[i + 1:i + 4].isdigit() and len(t[i + 1:i + 4]) == 3:
+            continue
+        if ch == "." and i + 1 < len(t) and not t[i + 1].isspace():
+            continue
+        ends.append(i + 1)
+    return ends
 
 
 def _clause(ends: list[int], pos: int, n: int) -> tuple[int, int]:
@@ -88,75 +109,74 @@ def _clause(ends: list[int], pos: int, n: int) -> tuple[int, int]:
     return start, n
 
 
-def _offered(before: str, right_after: str) -> bool:
-    cue_end = -1
-    for cue in lx.CUE_BEFORE.finditer(before):
-        if cue.end() >= cue_end:
-            cue_end = cue.end()
-            cue_start = cue.start()
-    if cue_end < 0:
-        if not lx.CUE_AFTER.match(right_after):
+def _offered(t: str, hits: Hits, w_start: int, m_start: int, m_end: int) -> bool:
+    """An offer cue before the benefit (or a giving word right after it), no negation on the way,
+    and not the customer's demand quoted back."""
+    cues = hits.within(w_start, m_start, "cue")
+    if cues:
+        cue = max(cues, key=lambda h: (h.end, -h.start))
+        cue_start = cue.start
+    else:
+        after = [h for h in hits.within(m_end, m_end + 12, "cue_after") if h.start <= m_end + 3]
+        if not after:
             return False
-        cue_start = cue_end = len(before)
-    # "要不再给您…" ("how about…") is not a negation.
-    reach = 12 if before[max(0, cue_start - 1):cue_start + 1].isascii() else 4  # words are longer in English
-    tail = before[max(0, cue_start - reach):].replace("要不", "  ")
-    if lx.NEGATION.search(tail):
-        return False
-    demands = lx.DEMAND.finditer(before)
-    demand = demands[-1] if demands else None
-    if demand is None:
+        cue_start = m_start
+    # English words are longer: look further back for "can't" before "offer".
+    reach = 12 if t[max(0, cue_start - 1):cue_start + 1].isascii() else 4
+    for neg in hits.within(max(w_start, cue_start - reach), m_start, "negation"):
+        if not (neg.word.startswith("不") and t[neg.start - 1:neg.start] == "要"):  # "要不再给您…": how about
+            return False
+    demands = hits.within(w_start, m_start, "demand")
+    if not demands:
         return True
-    # The customer's demand quoted back: only an agent cue after it makes it an offer again.
-    return any(c.group() not in lx.WEAK_CUES for c in lx.CUE_BEFORE.finditer(before, demand.end()))
+    demand_end = max(h.end for h in demands)
+    return any(h.word not in lx.WEAK_CUES for h in hits.within(demand_end, m_start, "cue"))
 
 
-def _negated_right_before(before: str) -> bool:
-    return bool(lx.NEGATION.search(before[-6:]))
-
-
-def _mode(before: str, after: str, clause: str, m: _Mention) -> Mode:
-    if lx.RESTATE.search(before) or lx.RESTATE.search(after[:12]):
+def _mode(hits: Hits, w_start: int, m: _Mention, c_end: int) -> Mode:
+    if hits.within(w_start, m.start, "restate") or hits.within(m.end, min(c_end, m.end + 12), "restate"):
         return "restate"
     if m.inherent and m.amount is not None:
         return "total"
-    if lx.TOTAL.search(before):
+    if hits.within(w_start, m.start, "total"):
         return "total"
-    if lx.INCREMENT.search(before[-14:]):
+    if hits.within(max(w_start, m.start - 14), m.start, "increment"):
         return "increment"
     return "plain"
 
 
-def _mentions(t: str) -> list[_Mention]:
+def _mentions(t: str, active: frozenset[int], hits: Hits) -> list[_Mention]:
     """Every benefit mentioned in `t` (normalised), longest readings first: sums, amounts, points,
-    benefits, forms of compensation, discounts. A later reading never overlaps an earlier one."""
+    benefit and form words, discounts. A later reading never overlaps an earlier one."""
     out: list[_Mention] = []
-    active = REGISTRY.active(t)
-    if not active:
-        return out
     taken: list[tuple[int, int]] = []
-    amounts: list[tuple[int, int]] = []  # spans of amounts, to which nearby form words belong
-    for mp in lx.MENTIONS:
-        if mp.gate.id not in active:
-            continue
-        role, kind = mp.role, mp.kind
-        matches = mp.scanner.finditer(t)
-        if role == "sum":
-            if any(e in t for e in lx.SUM_EQUALS):
-                _sums(t, matches, taken, out)
-                amounts[:] = taken
-        elif role == "money":
-            _amounts(t, matches, taken, out)
-            amounts[:] = taken
-        else:
-            for m in matches:
-                s, e = m.start(), m.end()
-                if not _free(taken, s, e) or _near_taken(amounts, s, e, kind):
+    if SUM_G.id in active or SUM_CUR_G.id in active:
+        if any(e in t for e in lx.SUM_EQUALS):
+            for pattern in (lx.SUM, lx.SUM_CUR):
+                _sums(t, pattern.finditer(t), hits, taken, out)
+    if lx.MONEY_BEFORE_G.id in active:
+        _amounts(t, lx.MONEY_BEFORE.finditer(t), hits, taken, out)
+    if lx.MONEY_AFTER_G.id in active:
+        _amounts(t, lx.MONEY_AFTER.finditer(t), hits, taken, out)
+    amounts = list(taken)  # form words next to an amount belong to it
+    if lx.POINTS_G.id in active:
+        for m in lx.POINTS.finditer(t):
+            if _free(taken, m.start(), m.end()):
+                taken.append((m.start(), m.end()))
+                out.append(_Mention("points", parse_number(m.group("n").rstrip(",.")), None, m.start(), m.end()))
+    if hits.hits:
+        for tag, kind in lx.WORD_KINDS:
+            for h in hits.by_tag.get(tag, ()):
+                if not _free(taken, h.start, h.end) or _near_taken(amounts, h.start, h.end, kind):
                     continue
-                taken.append((s, e))
-                amount = parse_number(m.group("n").rstrip(",.")) if role == "points" else None
-                inherent = kind == "capitulation" or (kind == "fee_waiver" and bool(lx.SELF_OFFERING.search(m.group())))
-                out.append(_Mention(kind, amount, None, s, e, inherent=inherent))
+                taken.append((h.start, h.end))
+                inherent = kind == "capitulation" or (kind == "fee_waiver" and bool(lx.SELF_OFFERING.search(h.word)))
+                out.append(_Mention(kind, None, None, h.start, h.end, inherent=inherent))
+    if lx.DISCOUNT_G.id in active:
+        for m in lx.DISCOUNT.finditer(t):
+            if _free(taken, m.start(), m.end()):
+                taken.append((m.start(), m.end()))
+                out.append(_Mention("discount", None, None, m.start(), m.end()))
     out.sort(key=lambda x: x.start)
     return out
 
@@ -168,28 +188,28 @@ def _free(taken: list[tuple[int, int]], s: int, e: int) -> bool:
     return True
 
 
-def _sums(t: str, matches: Iterable[re.Match[str]], taken: list[tuple[int, int]], out: list[_Mention]) -> None:
+def _sums(t: str, matches: Iterable[re.Match[str]], hits: Hits, taken: list[tuple[int, int]], out: list[_Mention]) -> None:
     for m in matches:
         result = lx.MONEY_AFTER.match(t, m.end()) or lx.MONEY_BEFORE.match(t, m.end())
-        if result is None:
+        if result is None or not _free(taken, m.start(), result.end()):
             continue
         amount, currency = _money_value(result)
         if amount is None:
             continue
-        kind = _form_near(t, result.start(), result.end())
+        kind, _ = _form_of(t, hits, result.start(), result.end())
         taken.append((m.start(), result.end()))
         out.append(_Mention(kind, amount, currency, m.start(), result.end(), inherent=True))
 
 
-def _amounts(t: str, matches: Iterable[re.Match[str]], taken: list[tuple[int, int]], out: list[_Mention]) -> None:
+def _amounts(t: str, matches: Iterable[re.Match[str]], hits: Hits, taken: list[tuple[int, int]], out: list[_Mention]) -> None:
     for m in matches:
         if not _free(taken, m.start(), m.end()):
             continue
         amount, currency = _money_value(m)
         if amount is None:
             continue
-        kind = _form_near(t, m.start(), m.end())
-        end = _form_right(t, m.end()) or m.end()
+        kind, form_end = _form_of(t, hits, m.start(), m.end())
+        end = form_end or m.end()
         taken.append((m.start(), end))
         out.append(_Mention(kind, amount, currency, m.start(), end))
 
@@ -209,27 +229,28 @@ def _money_value(m: re.Match[str]) -> tuple[float | None, str | None]:
     return amount, "CNY"
 
 
-def _form_right(t: str, end: int) -> int | None:
-    """End of a form word right after an amount ("20元代金券", "$20 credit"), within the clause."""
-    window = t[end:end + 14]
-    for fm in lx.FORM_ANY.finditer(window):
-        if not lx.CLAUSE_END.search(window[:fm.start()]):
-            return end + fm.end()
-        break
-    return None
+def _form_of(t: str, hits: Hits, start: int, end: int) -> tuple[str, int | None]:
+    """The form of an amount and where its form word ends when it follows the amount: the nearest
+    form word after it in the same clause ("20元代金券", "$20 store credit"), else the nearest one
+    just before it ("代金券20元", "refund of $20"), else plain money."""
+    right = [h for h in _forms_within(hits, end, end + 14) if not lx.CLAUSE_END.search(t, end, h.start)]
+    if right:
+        h = min(right, key=lambda x: (x.start, -x.end))
+        return lx.FORM_TAGS[_form_tag(h)], h.end
+    left = [h for h in _forms_within(hits, max(0, start - 14), start) if not lx.CLAUSE_END.search(t, h.end, start)]
+    if left:
+        h = max(left, key=lambda x: (x.end, x.end - x.start))
+        return lx.FORM_TAGS[_form_tag(h)], None
+    return "money", None
 
 
-def _form_near(t: str, start: int, end: int) -> str:
-    """The form of an amount: the nearest form word after it (same clause), else just before it."""
-    right = t[end:end + 14]
-    for fm in lx.FORM_ANY.finditer(right):
-        if not lx.CLAUSE_END.search(right[:fm.start()]):
-            return lx.form_kind(fm.group())
-        break
-    left = t[max(0, start - 14):start]
-    found = lx.FORM_ANY.finditer(left)
-    for fm in reversed(found):
-        if not lx.CLAUSE_END.search(left[fm.end():]):
-            return lx.form_kind(fm.group())
-        break
-    return "money"
+def _forms_within(hits: Hits, start: int, end: int) -> list[Hit]:
+    return [h for h in hits.within(start, end, "") if any(tag in lx.FORM_TAGS for tag in h.tags)]
+
+
+def _form_tag(h: Hit) -> str:
+    return next(tag for tag in h.tags if tag in lx.FORM_TAGS)
+
+
+SUM_G = lx.SUM_G
+SUM_CUR_G = lx.SUM_CUR_G

@@ -47,23 +47,70 @@ def required_literals(pattern: str | re.Pattern[str]) -> Req:
 
 
 def _conj(items: Iterable[tuple[object, object]]) -> list[frozenset[str]]:
-    """Requirements of a sequence: its literal runs and the requirements of its elements."""
+    """Requirements of a sequence. Runs of elements that match a small finite set of strings
+    (literals, small classes, groups of alternatives, optional parts) are expanded into those
+    strings ("我(?:没有?|无)权" -> 我没有权, 我没权, 我无权); other elements contribute their own."""
     out: list[frozenset[str]] = []
-    run: list[str] = []
+    segment: list[str] | None = None
 
-    def close_run() -> None:
-        if run:
-            out.append(frozenset({"".join(run)}))
-            run.clear()
+    def close() -> None:
+        nonlocal segment
+        if segment is not None and all(w.strip() for w in segment):
+            out.append(frozenset(segment))
+        segment = None
 
     for op, av in items:
-        if op is C.LITERAL:
-            run.append(chr(av))  # type: ignore[arg-type]
+        choices = _enum_item(op, av)
+        if choices is None:
+            close()
+            out.extend(_item(op, av))
             continue
-        close_run()
-        out.extend(_item(op, av))
-    close_run()
+        if segment is None:
+            segment = [""]
+        grown = [a + b for a in segment for b in choices]
+        if len(grown) > _MAX_SET:
+            close()
+            segment = list(choices)
+        else:
+            segment = grown
+    close()
     return out
+
+
+def _enum_item(op: object, av: object) -> list[str] | None:
+    """The strings one element matches, when few; else None."""
+    if op is C.LITERAL:
+        return [chr(av)]  # type: ignore[arg-type]
+    if op is C.IN:
+        if all(sub_op is C.LITERAL for sub_op, _ in av) and len(av) <= _MAX_CLASS:  # type: ignore[arg-type]
+            return [chr(sub_av) for _, sub_av in av]  # type: ignore[union-attr]
+        return None
+    if op is C.SUBPATTERN:
+        return _enum_seq(av[-1])  # type: ignore[index]
+    if op is C.BRANCH:
+        out: list[str] = []
+        for alt in av[1]:  # type: ignore[index]
+            sub = _enum_seq(alt)
+            if sub is None:
+                return None
+            out.extend(sub)
+        return out if len(out) <= _MAX_SET else None
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] == 0 and av[1] == 1:  # type: ignore[index]
+        sub = _enum_seq(av[2])  # type: ignore[index]
+        return None if sub is None else [*sub, ""]
+    return None
+
+
+def _enum_seq(items: Iterable[tuple[object, object]]) -> list[str] | None:
+    words = [""]
+    for op, av in items:
+        choices = _enum_item(op, av)
+        if choices is None:
+            return None
+        words = [a + b for a in words for b in choices]
+        if len(words) > _MAX_SET:
+            return None
+    return words
 
 
 def _best(reqs: list[frozenset[str]]) -> Req:
@@ -71,7 +118,7 @@ def _best(reqs: list[frozenset[str]]) -> Req:
 
 
 def _quality(req: frozenset[str]) -> tuple[int, int, str]:
-    return (min(len(s) for s in req), -len(req), min(req))
+    return (min(len(s.strip()) for s in req), -len(req), min(req))
 
 
 def _item(op: object, av: object) -> list[frozenset[str]]:
@@ -85,13 +132,6 @@ def _item(op: object, av: object) -> list[frozenset[str]]:
                 return []
             union |= best
         return [frozenset(union)] if len(union) <= _MAX_SET else []
-    if op is C.IN:
-        chars: set[str] = set()
-        for sub_op, sub_av in av:  # type: ignore[union-attr]
-            if sub_op is not C.LITERAL:
-                return []
-            chars.add(chr(sub_av))
-        return [frozenset(chars)] if 0 < len(chars) <= _MAX_CLASS else []
     if op in (C.MAX_REPEAT, C.MIN_REPEAT):
         low, _high, sub = av  # type: ignore[misc]
         return _conj(sub) if low >= 1 else []
@@ -119,7 +159,7 @@ class Registry:
 
     def __init__(self) -> None:
         self.gates: list[Gate] = []
-        self._built: tuple[ahocorasick.Automaton | None, dict[str, frozenset[int]], tuple[int, ...]] | None = None
+        self._built: tuple[ahocorasick.Automaton | None, tuple[int, ...], list[int]] | None = None
         self._memo: dict[str, frozenset[int]] = {}
 
     def add(self, pattern: str | re.Pattern[str]) -> Gate:
@@ -130,20 +170,23 @@ class Registry:
         self._memo.clear()
         return g
 
-    def _build(self) -> tuple[ahocorasick.Automaton | None, dict[str, frozenset[int]], tuple[int, ...]]:
-        owners: dict[str, set[int]] = {}
+    def _build(self) -> tuple[ahocorasick.Automaton | None, tuple[int, ...], list[int]]:
+        # Each literal knows the (gate, requirement) pairs it satisfies, as bits per gate.
+        marks: dict[str, dict[int, int]] = {}
         for g in self.gates:
-            for lit in g.requirements[0] if g.requirements else ():
-                owners.setdefault(lit, set()).add(g.id)
-        literals = {lit for g in self.gates for req in g.requirements for lit in req}
+            for k, req in enumerate(g.requirements):
+                for lit in req:
+                    by_gate = marks.setdefault(lit, {})
+                    by_gate[g.id] = by_gate.get(g.id, 0) | (1 << k)
         automaton = None
-        if literals:
+        if marks:
             automaton = ahocorasick.Automaton()
-            for lit in literals:
-                automaton.add_word(lit, lit)
+            for lit, by_gate in marks.items():
+                automaton.add_word(lit, tuple(by_gate.items()))
             automaton.make_automaton()
         always = tuple(g.id for g in self.gates if not g.requirements)
-        return automaton, {lit: frozenset(ids) for lit, ids in owners.items()}, always
+        full = [(1 << len(g.requirements)) - 1 for g in self.gates]
+        return automaton, always, full
 
     def active(self, text: str) -> frozenset[int]:
         """Ids of the gates whose requirements `text` meets (the last few texts are remembered:
@@ -153,19 +196,13 @@ class Registry:
             return found
         if self._built is None:
             self._built = self._build()
-        automaton, owners, always = self._built
-        candidates: set[int] = set(always)
-        present: set[str] = set()
+        automaton, always, full = self._built
+        met: dict[int, int] = {}
         if automaton is not None and text:
-            present = {lit for _end, lit in automaton.iter(text)}
-            for lit in present:
-                ids = owners.get(lit)
-                if ids:
-                    candidates |= ids
-        gates = self.gates
-        found = frozenset(
-            i for i in candidates if all(not req.isdisjoint(present) for req in gates[i].requirements[1:])
-        )
+            for _end, pairs in automaton.iter(text):
+                for gid, bits in pairs:
+                    met[gid] = met.get(gid, 0) | bits
+        found = frozenset([*always, *(gid for gid, bits in met.items() if bits == full[gid])])
         if len(self._memo) >= 64:
             self._memo.clear()
         self._memo[text] = found

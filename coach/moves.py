@@ -24,18 +24,31 @@ _CUES: dict[str, str] = {
         r"|狗东西|饭桶|笨蛋|idiot|stupid|moron|incompetent|shut up|damn|fuck|shit|crap|bastard|pathetic|liar"
         r"|scammer|clown|dumb"
     ),
-    "threat_harm": r"跳楼|自杀|不想活|活不下去|kill myself|suicide|end my life|jump off",
+    "threat_harm": (
+        r"跳楼|跳下去|自杀|轻生|寻死|不想活|不活了|活不下去|死给你们看"
+        r"|kill myself|suicide|end my life|jump off|end it all|hurt myself"
+    ),
     "impossible_demand": (
-        r"(火车|列车|高铁|动车|飞机|航班|车).{0,6}等(我|一下|着)|等我\d+分钟|帮我定位|定位.{0,6}(卡|手机|钱包|包)"
+        r"(火车|列车|高铁|动车|飞机|航班|车).{0,6}等(我|一下|着)|(叫|让)(飞机|航班|火车|列车|高铁).{0,4}(回来|返回|掉头|等)|等我\d+分钟|帮我定位|定位.{0,6}(卡|手机|钱包|包)"
         r"|消防员|爬上去|赔.{0,4}(十|百|千|万|\d+)倍|(十|百|千|\d+)倍.{0,3}赔|开除(他|她|那个|这个)|把.{0,8}开除"
-        r"|(hold|delay|stop) the (train|flight|plane)|make the (train|flight|plane) wait|locate my (lost )?(card|wallet|bag)"
+        r"|(hold|delay|stop) the (train|flight|plane)|(turn|bring|send) the (plane|flight|train) back|make the (train|flight|plane) wait|locate my (lost )?(card|wallet|bag)"
         r"|firefighter|(ten|hundred|\d+) times (the|my|what)|\d+x (refund|compensation)|fire (him|her|them|that)"
+        r"|(him|her|them|agent|employee|driver|courier) fired"
     ),
     "out_of_hours": (
         r"(你们|就|怎么|凭什么).{0,4}下班|凭什么(休息|关门)|才\d+点.{0,6}(下班|关门|不办)|关门了|不营业|营业时间"
         r"|(为什么|怎么)(不|没人)(办|营业|上班)"
         r"|why (are|is) (you|it|the \w+) closed|opening hours|business hours|after hours|closed already|only \d+ ?(pm|o'clock)"
+        r"|(shut|closed|closes|shuts) at \d|after closing|just closed"
     ),
+    "rule_override": r"解封|解除封|恢复(店铺|账号|帐号)|unban|unblock my (account|store|shop)|reinstate my (account|store|shop)",
+    "privacy_request": (
+        r"(别人|他|她|对方|那个人|那家|邻居|收件人)的?(地址|电话|手机号|信息|住址)"
+        r"|(address|phone|number|details|name) of (the|that|this|another|other) (guy|person|customer|neighbou?r|man|woman|people)"
+        r"|(his|her|their) (address|phone number|number|details)"
+    ),
+    "queue_jump": r"插队|插个队|先给我(装|修|办|安排)|优先(给我|处理我)|jump the (queue|line)|skip the (queue|line)|ahead of (everyone|the queue|others)",
+    "ask_waiver": r"(违约金|滞纳金|手续费|罚款|罚金|费用).{0,8}(免|减|退)|(免|减)(掉|除|了).{0,4}(违约金|滞纳金|费)|全部免掉|waive|late fee|penalty",
     "demand_manager": (
         r"领导|主管|经理|上级|负责人|老板|值班长|管事的|能做主的|能解决问题的人|说了算的人|找个能"
         r"|manager|supervisor|your boss|someone (in charge|senior|who can)|escalate|higher up|person in charge"
@@ -52,19 +65,27 @@ _CUES: dict[str, str] = {
     ),
     "ask_compensation": (
         r"赔|补偿|退款|退钱|退费|损失|报销|给个说法|减免|免单|返还"
+        r"|给我什么|送我什么|怎么补偿|有什么补偿|表示一下"
         r"|compensat|refund|reimburs|money back|pay (me|for)|credit|discount|make (it|this) up"
+        r"|what (are|will) you (going to )?give|what do i get|give me something"
     ),
     "ask_free_repair": (
-        r"免费(修|维修|换|保修|更换)|保修|三包|质保|要钱吗|收费吗|收不收费|花钱吗|要不要钱|修.{0,6}(多少钱|要钱|收费)"
-        r"|free (of charge|repair|fix|replacement)|warranty|guarantee|will it cost|do i (have to |need to )?pay|charge me"
+        r"免费(修|维修|换|保修|更换)|保修|保固|三包|质保|要钱吗|收费吗|收不收|收钱|花钱|付钱|要不要钱|多少钱|修.{0,6}(要钱|收费)"
+        r"|free (of charge|repair|fix|replacement)|repair free|warranty|guarantee|will it cost|how much|do i (have to |need to )?pay"
+        r"|charge me|am i paying|paying or not|is (it|the repair) free"
     ),
     "report_fault": (
-        r"进水|受潮|淋雨|雨天|泡水|掉水|湿了|沾水|屏幕.{0,4}(失灵|不亮|坏|碎|花|黑)|坏了|失灵|开不了机|不能用|用不了|故障|死机|没反应"
-        r"|water|wet|rain|screen .{0,12}(not|stopped|dead|broken|cracked|unresponsive|black)|broken|stopped working"
-        r"|not working|won'?t (turn|switch) on|faulty|doesn'?t work"
+        r"进水|受潮|淋雨|淋到雨|雨天|下雨|泡水|掉水|掉进|湿了|沾水|屏幕.{0,4}(失灵|不亮|坏|碎|花|黑)|坏了|失灵|开不了机|不能用|用不了"
+        r"|故障|死机|没反应|点不动|没声音|没有声音|时好时坏|不灵|黑屏|花屏|充不进|起雾|不出水|漏水|凹痕|裂了|碎了|掉了"
+        r"|water|wet|rain|swimming|fog|screen .{0,12}(not|stopped|died|dead|broken|cracked|unresponsive|black)|broken|stopped working|died"
+        r"|not working|won'?t (turn|switch) on|faulty|doesn'?t work|no sound|cracked|dented|flooded|leak"
+    ),
+    "dispute": (
+        r"不可能|根本没|根本不|不是我|就是你们的问题|是你们的问题|你们搞错|你们弄错|乱扣|凭什么扣|我没有(用|看|买)"
+        r"|i never|wasn'?t me|not me|that'?s wrong|you made a mistake|you got it wrong|i didn'?t (use|order|buy|sign)"
     ),
     "ask_status": (
-        r"进度|进展|怎么样了|还没(有)?(处理|解决|回复|消息|结果|动静)|多久|什么时候|等了|工单|催"
+        r"进度|进展|怎么样|结果呢|结果如何|还没(有)?(处理|解决|回复|消息|结果|动静)|多久|什么时候|等了|工单|催"
         r"|status|update|progress|still waiting|how long|when will|ticket|follow(ed)? up"
     ),
     "repeat_contact": (
@@ -87,13 +108,39 @@ _AFTER_OFFER: dict[str, str] = {
     ),
 }
 
+# What the agent's last turn said, read together with the customer's answer to it.
+_AGENT_SAID = {
+    "hours": r"营业时间|停止办理|已经下班|下班了|营业结束|opening hours|business hours|closed at|shut at|we close at",
+    "policy": r"规定|政策|期限|条款|规则|违规|超过了?.{0,6}(天|期)|policy|return period|window|terms|rules|days from",
+}
+_PUSH_BACK = (
+    r"还是要|就是要|我不管|不管|无所谓|那又怎样|那又怎么样|凭什么|为什么不|不做事|照样|明明"
+    r"|anyway|so what|i don'?t care|whatever|still want|why not|just do it"
+)
+
+
+def context_moves(agent_text: str, customer_text: str) -> tuple[str, ...]:
+    """Moves that show only against the agent's last turn: pushing back on hours or on a rule."""
+    if not agent_text or not customer_text or "accept_offer" in detect_moves(customer_text, after_offer=True):
+        return ()
+    said, answer = fold(agent_text), fold(customer_text)
+    if not _compiled(_PUSH_BACK).search(answer):
+        return ()
+    if _compiled(_AGENT_SAID["hours"]).search(said):
+        return ("out_of_hours",)
+    if _compiled(_AGENT_SAID["policy"]).search(said):
+        return ("insist_after_refusal",)
+    return ()
+
+
 # Words a sentence spends on the thing it is about; used to name the topic in a reply.
 _TOPICS: tuple[tuple[str, str], ...] = (
-    ("phone", r"手机|屏幕|充电|phone|screen|mobile"),
+    ("phone", r"手机|屏幕|充电|耳机|手表|phone|screen|mobile|earbuds|headphones|watch"),
     ("broadband", r"宽带|网速|断网|wifi|wi-fi|broadband|internet"),
     ("delivery", r"快递|包裹|物流|送货|配送|parcel|package|delivery|courier"),
     ("bill", r"话费|账单|扣费|扣钱|流量|bill|charged|fee"),
-    ("account", r"账户|账号|银行卡|存款|account|bank card|deposit"),
+    ("account", r"账户|账号|银行卡|存款|存钱|卡掉了|卡丢了|丢了卡|account|bank card|deposit|card"),
+    ("home", r"钥匙|锁在|门锁|keys|locked out|lock"),
     ("order", r"订单|下单|退货|order|purchase|return"),
     ("travel", r"火车|高铁|列车|航班|机票|车票|train|flight|ticket to"),
 )
@@ -127,6 +174,15 @@ def detect_moves(text: str, *, after_offer: bool = False) -> tuple[str, ...]:
         elif _compiled(_AFTER_OFFER["accept_offer"]).search(stripped):
             found.append("accept_offer")
     return tuple(found)
+
+
+_OFFER_WORDS = r"代金券|优惠券|红包|补偿|赔偿|退款|退还|积分|voucher|coupon|credit|refund|compensation|discount"
+
+
+def offered_something(agent_text: str) -> bool:
+    """Whether an agent turn speaks of a benefit (a fallback when no offer was recognised in it)."""
+    folded = fold(agent_text) if agent_text else ""
+    return bool(folded) and (bool(_AMOUNT.search(folded)) or bool(_compiled(_OFFER_WORDS).search(folded)))
 
 
 def detect_topic(text: str) -> str | None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from coach.moves import demanded_amount, detect_moves, detect_topic
+from coach.moves import context_moves, demanded_amount, detect_moves, detect_topic, offered_something
 from coach.text import detect_script, script_for_locale, to_traditional
 from coach.types import Conversation, RoundState, Script, Situation, Turn
 
@@ -56,6 +56,10 @@ STRATEGIES: dict[str, str] = {
 # Moves that only apply to the latest customer message vs. facts that stay true for the round.
 _STICKY = ("report_fault",)
 _MONEY_CONTEXT = ("report_fault", "threat_complaint", "repeat_contact", "ask_status")
+# Demands that are refused with empathy, a reason and an alternative.
+REFUSALS = ("impossible_demand", "out_of_hours", "rule_override", "privacy_request", "queue_jump", "insist_after_refusal")
+# Moves that are answered on their own merits rather than with the callback raise.
+_NOT_HAGGLING = ("ask_free_repair", "accept_offer")
 
 
 def fingerprint(turns: Sequence[Turn], extra: object = None) -> str:
@@ -106,6 +110,13 @@ def _latest_customer_block(turns: Sequence[Turn]) -> list[Turn]:
     return list(reversed(block))
 
 
+def _last_agent_text(turns: Sequence[Turn]) -> str:
+    for turn in reversed(turns):
+        if turn.role == "agent":
+            return turn.text
+    return ""
+
+
 def _nice(amount: float) -> float:
     """A round figure at or below `amount`: multiples of 5 from 10 up, whole units from 1 up."""
     if amount >= 10:
@@ -141,32 +152,33 @@ def choose_strategy(
     has = set(moves).__contains__
     if has("injection"):
         return "stay_on_task", None
+    if any(has(m) for m in REFUSALS) or (has("ask_waiver") and not case.company_at_fault):
+        return "refuse_with_alternative", None  # after abuse too: the lead calms, the core refuses
     if has("insult"):
         return "calm_abuse", None
-    if has("impossible_demand") or has("out_of_hours"):
-        return "refuse_with_alternative", None
     if state.conceded_this_round:
         if has("accept_offer"):
             return "confirm_offer", None
         if has("ask_free_repair") and not (has("reject_offer") or has("ask_compensation")):
             return "explain_warranty_inspection", None  # a new question, not more haggling
         return "hold_offer_propose_callback", None
-    if has("accept_offer") and state.offers:
+    if has("accept_offer"):
         return "confirm_offer", None
+    standing = state.standing_amount
+    if state.current_round >= 2 and standing and ceiling > 0 and not any(has(m) for m in _NOT_HAGGLING):
+        # The callback round exists to bring the one raise (after an offer that was not accepted).
+        total = raised_total(ceiling, standing, demanded)
+        return ("raise_in_callback", total) if total is not None else ("hold_final_offer", None)
     if case.ticket == "closed" and not case.company_at_fault:
         return "closed_ticket_hold", None
     if case.ticket == "open" and not case.company_at_fault:
         return "open_ticket_follow_up", None
-    wants_money = has("ask_compensation") or has("reject_offer") or (
+    wants_money = has("ask_compensation") or has("reject_offer") or has("ask_waiver") or (
         case.company_at_fault and any(has(m) for m in _MONEY_CONTEXT)
     )
     if wants_money:
-        standing = state.standing_amount
         if ceiling <= 0:
             return "assess_and_follow_up", None
-        if state.current_round >= 2 and standing is not None and standing > 0:
-            total = raised_total(ceiling, standing, demanded)
-            return ("raise_in_callback", total) if total is not None else ("hold_final_offer", None)
         return "first_offer", first_offer_amount(ceiling, demanded)
     if case.ticket == "open":
         return "open_ticket_follow_up", None
@@ -238,11 +250,15 @@ def analyse(conversation: Conversation) -> Situation:
     script = customer_script(conversation)
     latest = _latest_customer_block(turns)
     latest_text = "\n".join(t.text for t in latest)
-    moves = list(detect_moves(latest_text, after_offer=bool(state.offers))) if latest_text else []
+    after_offer = bool(state.offers) or offered_something(_last_agent_text(turns))
+    moves = list(detect_moves(latest_text, after_offer=after_offer)) if latest_text else []
     this_round = [t for t in turns if t.role == "customer" and t.round == state.current_round]
     for sticky in _STICKY:
         if sticky not in moves and any(sticky in detect_moves(t.text) for t in this_round):
             moves.append(sticky)
+    for move in context_moves(_last_agent_text(turns), latest_text):
+        if move not in moves:
+            moves.append(move)
     demanded = demanded_amount(latest_text) if latest_text else None
     if demanded is not None and state.offers and "ask_compensation" not in moves:
         moves.append("ask_compensation")  # naming a sum while an offer stands is asking for money

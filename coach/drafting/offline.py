@@ -20,7 +20,7 @@ from coach.moves import fold
 from coach.types import Draft, DraftRequest, Passage, Situation
 
 # The move whose lead opens the reply when the strategy has no lead of its own, strongest first.
-_LEAD_MOVES = ("threat_harm", "demand_manager", "threat_complaint", "probe_authority", "repeat_contact")
+_LEAD_MOVES = ("threat_harm", "insult", "repeat_contact", "at_fault", "demand_manager", "threat_complaint", "probe_authority")
 # Strategies built around the standing offer (a `core_generic` variant serves when it has no amount).
 _NEEDS_STANDING = frozenset({"hold_offer_propose_callback", "confirm_offer", "hold_final_offer"})
 _NEEDS_OFFER = frozenset({"first_offer", "raise_in_callback"})
@@ -48,11 +48,12 @@ class OfflineDrafter:
         seed = _seed(situation)
         strategy = _usable_strategy(situation, book)
         parts = book.strategies[strategy]
-        leads = parts.get("lead") or _lead_variants(situation, book)
+        lead_move = None if parts.get("lead") else _lead_move(situation, book)
+        leads = parts.get("lead") or book.leads[lead_move or "default"]
         cores = _core_variants(situation, strategy, parts)
         closes = parts.get("close", ())
         values = _values(situation, book, seed)
-        citations = self.citations(strategy, passages)
+        citations = self.citations(strategy, passages, lead_move)
         joiner = " " if situation.script == "en" else ""
         drafts: list[Draft] = []
         seen: set[str] = set()
@@ -67,19 +68,22 @@ class OfflineDrafter:
             drafts.append(Draft(text=text, citations=citations, source="offline"))
         return drafts
 
-    def citations(self, strategy: str, passages: Sequence[Passage]) -> tuple[str, ...]:
-        """Ids of the passages (best first, at most two) whose text holds the strategy's cues."""
-        for key in (strategy, _FALLBACK_CUES):
+    def citations(self, strategy: str, passages: Sequence[Passage], lead: str | None = None) -> tuple[str, ...]:
+        """Ids of the passages (at most two) that hold the cues of the strategy, then of the lead's
+        move, then of calming the feelings; within each, the passages holding more cues first."""
+        keys = [strategy] + ([f"lead:{lead}"] if lead else []) + [_FALLBACK_CUES]
+        chosen: list[str] = []
+        for key in dict.fromkeys(keys):
             cues = self.phrasebooks.cues.get(key, ())
-            scored = []
-            for index, passage in enumerate(passages):
-                hits = _cue_hits(cues, passage.title, passage.text)
-                if hits:
-                    scored.append((-hits, index, passage.id))
-            if scored:
-                scored.sort()
-                return tuple(dict.fromkeys(pid for _, _, pid in scored))[:_MAX_CITATIONS]
-        return ()
+            scored = sorted(
+                (-hits, index, passage.id)
+                for index, passage in enumerate(passages)
+                if (hits := _cue_hits(cues, passage.title, passage.text))
+            )
+            chosen.extend(pid for _, _, pid in scored if pid not in chosen)
+            if len(chosen) >= _MAX_CITATIONS:
+                break
+        return tuple(chosen[:_MAX_CITATIONS])
 
 
 def compose(situation: Situation, passages: Sequence[Passage] = (), n: int = 1) -> list[Draft]:
@@ -126,14 +130,17 @@ def _standing_amount(situation: Situation) -> float | None:
     return amount
 
 
-def _lead_variants(situation: Situation, book: Phrasebook) -> Variants:
+def _lead_move(situation: Situation, book: Phrasebook) -> str | None:
+    """The move whose lead opens the reply (None: the default lead)."""
     moves = set(situation.moves)
     if situation.case.prior_contacts > 0:
         moves.add("repeat_contact")
+    if situation.case.company_at_fault:
+        moves.add("at_fault")
     for move in _LEAD_MOVES:
         if move in moves and move in book.leads:
-            return book.leads[move]
-    return book.leads["default"]
+            return move
+    return None
 
 
 def _core_variants(situation: Situation, strategy: str, parts: dict[str, Variants]) -> Variants:
@@ -168,6 +175,7 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
     return {
         "topic": topic["issue"],
         "device": topic["device"],
+        "alternative": topic["alternative"],
         "money": money,
         "offer": book.offer.format(money=money) if money else "",
         "standing": standing,

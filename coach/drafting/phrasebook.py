@@ -23,7 +23,7 @@ from coach.situation import STRATEGIES
 from coach.text import to_traditional
 from coach.types import Script
 
-PLACEHOLDERS = frozenset({"topic", "device", "offer", "money", "standing", "standing_cap", "callback"})
+PLACEHOLDERS = frozenset({"topic", "device", "alternative", "offer", "money", "standing", "standing_cap", "callback"})
 _SOURCES: dict[Script, str] = {"zh-Hans": "zh-Hans.yaml", "en": "en.yaml"}
 _SCALARS = ("offer", "standing", "standing_generic")
 Variants = tuple[str, ...]
@@ -151,6 +151,8 @@ def _book(script: Script, raw: dict[str, Any], name: str) -> Phrasebook:
     for key, entry in topics.items():
         if not isinstance(entry, dict) or not {"issue", "device"} <= set(entry):
             raise TemplateError(f"offline phrasings: {name}: topic {key} needs `issue` and `device`")
+    if "alternative" not in topics["default"]:
+        raise TemplateError(f"offline phrasings: {name}: the default topic needs an `alternative`")
     leads = {k: _strings(v, f"{name}: leads.{k}") for k, v in raw["leads"].items()}
     if "default" not in leads:
         raise TemplateError(f"offline phrasings: {name}: `leads` needs a `default` list")
@@ -168,7 +170,14 @@ def _book(script: Script, raw: dict[str, Any], name: str) -> Phrasebook:
         offer=str(raw["offer"]),
         standing=str(raw["standing"]),
         standing_generic=str(raw["standing_generic"]),
-        topics={str(k): {"issue": str(v["issue"]), "device": str(v["device"])} for k, v in topics.items()},
+        topics={
+            str(k): {
+                "issue": str(v["issue"]),
+                "device": str(v["device"]),
+                "alternative": str(v.get("alternative", topics["default"]["alternative"])),
+            }
+            for k, v in topics.items()
+        },
         callbacks=_strings(raw["callbacks"], f"{name}: callbacks"),
         leads=leads,
         strategies=strategies,

@@ -10,7 +10,6 @@ life of the process) where it answers 400/501 "not supported".
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -23,23 +22,11 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from coach.config import Settings
 from coach.drafting.llm_parse import Completion, parse_reply
+from coach.drafting.llm_transport import cost_usd, error_kind, retry_after_s, transient, unsupported
 from coach.drafting.meter import CallMeter, current_meter
 from coach.errors import LLMError
 from coach.metrics import LLM_ERRORS, LLM_RETRIES, TOKENS
 from coach.types import Draft, DraftRequest
-
-# USD per million tokens (prompt, completion); unknown models cost 0. Longest prefix wins.
-PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-3.5-turbo": (0.50, 1.50),
-}
-
-_RETRYABLE_STATUS = {408, 409, 429}
-_UNSUPPORTED_HINTS = ("response_format", "not supported", "unsupported", "json_object", "json_schema")
 
 # Endpoints (base URL, model) that refused structured output, or refuse or ignore `n`: asked
 # without it from then on (for the life of the process).
@@ -77,68 +64,6 @@ def response_format(fmt: object) -> dict[str, Any]:
     if isinstance(fmt, dict):
         return fmt
     return {"type": str(fmt)}
-
-
-def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
-    match = max((m for m in PRICES_PER_MTOK if model.startswith(m)), key=len, default=None)
-    if match is None:
-        return 0.0
-    p, c = PRICES_PER_MTOK[match]
-    return (prompt_tokens * p + completion_tokens * c) / 1_000_000
-
-
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
-    return False
-
-
-def retry_after_s(exc: BaseException) -> float | None:
-    """Seconds the server asked us to wait (retry-after-ms, Retry-After seconds or HTTP date)."""
-    response = getattr(exc, "response", None)
-    if response is None:
-        return None
-    headers = response.headers
-    try:
-        if "retry-after-ms" in headers:
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        value = headers.get("retry-after")
-        if value is None:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
-def error_kind(exc: BaseException) -> str:
-    if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
-        return "timeout"
-    if isinstance(exc, openai.APIConnectionError):
-        return "connection"
-    if isinstance(exc, openai.APIStatusError):
-        if exc.status_code == 429:
-            return "rate_limited"
-        if exc.status_code >= 500:
-            return "server_error"
-        if exc.status_code in (401, 403):
-            return "auth"
-        return "bad_request"
-    return "llm_error"
-
-
-def _unsupported(exc: openai.APIStatusError) -> bool:
-    if exc.status_code == 501:
-        return True
-    if exc.status_code not in (400, 422):
-        return False
-    text = f"{exc.message} {getattr(exc, 'body', '')}".lower()
-    return any(h in text for h in _UNSUPPORTED_HINTS)
 
 
 class LLMDrafter:
@@ -229,7 +154,7 @@ class LLMDrafter:
             LLM_ERRORS.labels(error_kind(exc) if exc else "llm_error").inc()
 
         retrying = AsyncRetrying(
-            retry=retry_if_exception(_transient), wait=wait, stop=stop,
+            retry=retry_if_exception(transient), wait=wait, stop=stop,
             before_sleep=before_sleep, sleep=self._sleep, reraise=True,
         )
         try:
@@ -275,7 +200,7 @@ class LLMDrafter:
                     completion = await self._post(kwargs, timeout)
                     break
                 except openai.APIStatusError as exc:
-                    if "response_format" in kwargs and _unsupported(exc):
+                    if "response_format" in kwargs and unsupported(exc):
                         _NO_STRUCTURED.add(self._endpoint)
                         kwargs.pop("response_format")
                     elif "n" in kwargs and exc.status_code in (400, 422, 501):

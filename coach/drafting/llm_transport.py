@@ -1,0 +1,85 @@
+"""How coach reads an OpenAI-compatible endpoint's answers: which failures are worth a retry, how
+long the server asked us to wait, what kind of failure it was, what a call cost."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+
+import openai
+
+# USD per million tokens (prompt, completion); unknown models cost 0. Longest prefix wins.
+PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-3.5-turbo": (0.50, 1.50),
+}
+
+_RETRYABLE_STATUS = {408, 409, 429}
+_UNSUPPORTED_HINTS = ("response_format", "not supported", "unsupported", "json_object", "json_schema")
+
+
+def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
+    match = max((m for m in PRICES_PER_MTOK if model.startswith(m)), key=len, default=None)
+    if match is None:
+        return 0.0
+    p, c = PRICES_PER_MTOK[match]
+    return (prompt_tokens * p + completion_tokens * c) / 1_000_000
+
+
+def transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (retry-after-ms, Retry-After seconds or HTTP date)."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def error_kind(exc: BaseException) -> str:
+    if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code == 429:
+            return "rate_limited"
+        if exc.status_code >= 500:
+            return "server_error"
+        if exc.status_code in (401, 403):
+            return "auth"
+        return "bad_request"
+    return "llm_error"
+
+
+def unsupported(exc: openai.APIStatusError) -> bool:
+    if exc.status_code == 501:
+        return True
+    if exc.status_code not in (400, 422):
+        return False
+    text = f"{exc.message} {getattr(exc, 'body', '')}".lower()
+    return any(h in text for h in _UNSUPPORTED_HINTS)

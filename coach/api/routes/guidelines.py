@@ -37,7 +37,7 @@ async def search_guidelines(
     return PassagesResponse(passages=passages)
 
 
-@router.get("/v1/guidelines/{passage_id}", response_model=Passage)
+@router.get("/v1/guidelines/{passage_id}", response_model=Passage, responses={404: {"description": "no passage with that id"}})
 async def get_guideline(runtime: RuntimeDep, passage_id: Annotated[str, Path(max_length=100)]) -> Passage:
     """One passage by its id (404 when there is none)."""
     return runtime.require_knowledge().get(passage_id)

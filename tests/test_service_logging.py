@@ -107,6 +107,7 @@ def test_every_request_logs_one_access_line_with_its_id(tmp_path) -> None:
     access.setLevel(logging.INFO)
     try:
         client = TestClient(create_app(Settings(_env_file=None, COACH_DATABASE=str(tmp_path / "f.db"))))  # type: ignore[call-arg]
+        assert client.get("/healthz").status_code == 200  # probes log at debug level
         response = client.get("/v1/feedback/recent", params={"limit": 2}, headers={"X-Request-ID": "req-77"})
         assert response.headers["X-Request-ID"] == "req-77"
     finally:

@@ -22,6 +22,7 @@ access_log = logging.getLogger("coach.access")
 error_log = logging.getLogger("coach.api")
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_PROBE_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 # An incoming id is honoured when it is short and plain (a load balancer's or the desktop's id);
 # anything else is replaced, so ids can be logged and echoed without escaping.
 _SANE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -108,7 +109,10 @@ class RequestContextMiddleware:
             route = route_label(scope)
             method = scope.get("method", "")
             REQUEST_LATENCY.labels(route=route, method=method, status=str(status)).observe(elapsed)
-            access_log.info(
+            # Probes and scrapes arrive every few seconds: at debug level unless they fail.
+            quiet = route in _PROBE_ROUTES and status < 400
+            access_log.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "%s %s %s", method, scope.get("path", ""), status,
                 extra={"route": route, "method": method, "status": status, "duration_ms": round(elapsed * 1000, 2)},
             )

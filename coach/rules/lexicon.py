@@ -97,9 +97,13 @@ DEMAND = (
     r"\byou(?:'re| are)? ask(?:ed|ing)? for\b|\byou want(?:ed)?\b|\byour request\b|\byou requested\b|\byou demand(?:ed)?\b|\byou mentioned\b"
 )
 RESTATE = (
-    r"之前|此前|刚才|已经|基础上|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
-    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\bon top of (?:the|your|that|what)\b|\bfrom before\b|\blast time\b"
+    r"之前|此前|刚才|已经|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
+    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\blast time\b"
 )
+# Only before the amount ("on top of the $10": the $10 is the base) or only after it ("20元的基础上",
+# "the $10 from before"): the same words on the other side mark the NEW amount.
+RESTATE_BEFORE = r"\bon top of (?:the|your|that|what)\b|在原有的|在原来的"
+RESTATE_AFTER = r"基础上|基础之上|\bfrom before\b|\bwe (?:already )?(?:offered|agreed)\b"
 INCREMENT = r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b"
 TOTAL = (
     r"一共|总共|合计|共计|总计|累计|加起来|提高到|提到|增加到|涨到|调整到|调整为|提升到|"
@@ -111,6 +115,7 @@ CLAUSE_END = re.compile(r"[。！？!?；;，\n,.]")
 
 VOCAB = Vocabulary({
     "cue": CUE, "cue_after": CUE_AFTER, "negation": NEGATION, "demand": DEMAND, "restate": RESTATE,
+    "restate_before": RESTATE_BEFORE, "restate_after": RESTATE_AFTER,
     "increment": INCREMENT, "total": TOTAL,
     **{f"benefit:{kind}": p.pattern for kind, p in BENEFITS},
     **{f"form:{kind}": p.pattern for kind, p in FORMS},

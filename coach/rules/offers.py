@@ -134,7 +134,11 @@ def _offered(t: str, hits: Hits, w_start: int, m_start: int, m_end: int) -> bool
 
 
 def _mode(hits: Hits, w_start: int, m: _Mention, c_end: int) -> Mode:
-    if hits.within(w_start, m.start, "restate") or hits.within(m.end, min(c_end, m.end + 12), "restate"):
+    a_end = min(c_end, m.end + 12)
+    if (
+        hits.within(w_start, m.start, "restate") or hits.within(w_start, m.start, "restate_before")
+        or hits.within(m.end, a_end, "restate") or hits.within(m.end, a_end, "restate_after")
+    ):
         return "restate"
     if m.inherent and m.amount is not None:
         return "total"
@@ -233,11 +237,12 @@ def _form_of(t: str, hits: Hits, start: int, end: int) -> tuple[str, int | None]
     """The form of an amount and where its form word ends when it follows the amount: the nearest
     form word after it in the same clause ("20元代金券", "$20 store credit"), else the nearest one
     just before it ("代金券20元", "refund of $20"), else plain money."""
-    right = [h for h in _forms_within(hits, end, end + 14) if not lx.CLAUSE_END.search(t, end, h.start)]
+    # Only a short gap: "20元的代金券", "$20 store credit"; never across other words or amounts.
+    right = [h for h in _forms_within(hits, end, end + 16) if h.start - end <= 3 and not lx.CLAUSE_END.search(t, end, h.start)]
     if right:
         h = min(right, key=lambda x: (x.start, -x.end))
         return lx.FORM_TAGS[_form_tag(h)], h.end
-    left = [h for h in _forms_within(hits, max(0, start - 14), start) if not lx.CLAUSE_END.search(t, h.end, start)]
+    left = [h for h in _forms_within(hits, max(0, start - 14), start) if start - h.end <= 5 and not lx.CLAUSE_END.search(t, h.end, start)]
     if left:
         h = max(left, key=lambda x: (x.end, x.end - x.start))
         return lx.FORM_TAGS[_form_tag(h)], None

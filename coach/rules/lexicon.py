@@ -29,7 +29,7 @@ _USD_BEFORE = r"(?:us\$|\$|usd\s?)"
 MONEY_BEFORE = re.compile(rf"(?P<cur>¥|\$|us\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?)")
 MONEY_AFTER = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:(?P<cny>{_CNY_AFTER})|(?P<usd>{_USD_AFTER}))")
 USD_MARKS = frozenset({"$", "us$", "usd"})
-POINTS = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:个)?(?:积分|points?\b)")
+POINTS = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:个)?(?:积分|点数|点红利|points?\b)")
 DISCOUNT = re.compile(r"打[一二三四五六七八九\d.]+折|(?P<pct>\d{1,2})\s*%\s*off\b|\bdiscount\b|折扣")
 
 # "20 + 30 = 50元": a restated or raised total, read as one offer. Two patterns, one starting with
@@ -44,9 +44,9 @@ SUM_CUR = re.compile(rf"(?:¥|rmb|cny|人民币|us\$|\$|usd)\s*{_NUMTOK}\s*{_UNI
 FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
-        ("voucher", r"代金券|优惠券|抵用券|购物券|现金券|礼券|折扣券|礼品卡|\bvouchers?\b|\bcoupons?\b|gift ?cards?"),
+        ("voucher", r"代金券|优惠券|抵用券|购物券|现金券|礼券|折扣券|礼品卡|折价券|抵用金|购物金|\bvouchers?\b|\bcoupons?\b|gift ?cards?"),
         ("red_packet", r"红包|red (?:packet|envelope)s?"),
-        ("credit", r"账户余额|余额|store credit|account credit|\bcredit\b"),
+        ("credit", r"账户余额|余额|储值金|回馈金|store credit|account credit|\bcredit\b"),
         ("refund", r"退款|退费|退还|退回|退您|退给您|\brefund(?:ed)?\b|money back"),
         ("cash", r"现金|打到您的?(?:银行卡|支付宝|微信)|\bcash\b"),
     )

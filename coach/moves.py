@@ -185,6 +185,17 @@ def offered_something(agent_text: str) -> bool:
     return bool(folded) and (bool(_AMOUNT.search(folded)) or bool(_compiled(_OFFER_WORDS).search(folded)))
 
 
+_VOUCHER_AMOUNT = re.compile(
+    r"(?:[$¥￥]\s*)?(\d+(?:\.\d+)?)\s*(?:元|块|美元|dollars?|cny|usd|rmb)?\s*(?:的)?\s*"
+    r"(?:代金券|优惠券|抵用券|红包|voucher|coupon|gift card|store credit|credit)"
+)
+
+
+def voucher_amounts(text: str) -> tuple[float, ...]:
+    """Amounts written as a voucher, coupon, red packet or credit ("30元代金券", "$10 voucher")."""
+    return tuple(float(a) for a in _VOUCHER_AMOUNT.findall(fold(text))) if text else ()
+
+
 def detect_topic(text: str) -> str | None:
     folded = fold(text)
     for topic, cue in _TOPICS:

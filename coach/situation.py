@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from coach.moves import context_moves, demanded_amount, detect_moves, detect_topic, offered_something
+from coach.moves import context_moves, demanded_amount, detect_moves, detect_topic, offered_something, voucher_amounts
 from coach.text import detect_script, script_for_locale, to_traditional
 from coach.types import Conversation, RoundState, Script, Situation, Turn
 
@@ -96,7 +96,22 @@ def customer_script(conversation: Conversation) -> Script:
 def _read_rounds(turns: Sequence[Turn]) -> RoundState:
     from coach.rules.state import round_state
 
-    return round_state(list(turns))
+    state = round_state(list(turns))
+    if not state.conceded_this_round and _unrecognised_concession(turns, state):
+        # Err on the side of holding: a voucher above the standing amount in this round's agent
+        # turns is treated as this round's concession even if the validator did not read it as one.
+        state = state.model_copy(update={"conceded_this_round": True})
+    return state
+
+
+def _unrecognised_concession(turns: Sequence[Turn], state: RoundState) -> bool:
+    standing = state.standing_amount or 0.0
+    return any(
+        amount > standing + 0.005
+        for t in turns
+        if t.role == "agent" and t.round == state.current_round
+        for amount in voucher_amounts(t.text)
+    )
 
 
 def _latest_customer_block(turns: Sequence[Turn]) -> list[Turn]:

@@ -98,6 +98,21 @@ def test_offers_name_the_situations_amount_once(strategy_row: str, amount: str) 
         assert draft.text.count(amount) == 1, draft.text
 
 
+def test_a_raise_is_stated_as_the_new_total() -> None:
+    """After 30 in round 1 under an 80 ceiling, the callback raise to 60 must read as a total, not +60."""
+    turns = (
+        Turn(role="customer", text="I want compensation"),
+        Turn(role="agent", text="I'll give you a 30 CNY voucher."),
+        Turn(role="customer", text="Not enough, I want a refund", round=2),
+    )
+    for locale in LOCALES:
+        conv = Conversation(turns=turns, locale=locale, policy=POLICIES["80cny"])
+        situation = analyse(conv)
+        assert situation.strategy == "raise_in_callback" and situation.offer_amount == 60
+        for draft in compose(situation, (), 3):
+            assert validate(draft.text, turns, conv.policy).ok, draft.text
+
+
 def test_hold_restates_the_standing_offer_and_proposes_a_callback() -> None:
     row = next(r for r in ROWS if r.id == "hans-hold")
     for locale, callback in (("zh-CN", r"\d+点"), ("zh-TW", r"\d+點"), ("en", r"\d+ (am|pm)")):

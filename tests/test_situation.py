@@ -120,7 +120,7 @@ ROWS: list[Row] = [
     Row("hant-hours-context", (c("我要臨櫃存錢。"), a("不好意思，週六的營業時間到下午四點，櫃檯已經停止辦理業務了。"), c("明明還有行員坐在那裡，為什麼不幫我存？")), "zh-Hant", "refuse_with_alternative", ("out_of_hours",)),
     Row("hant-insult-and-absurd", (c("白痴客服！航班延誤了，你們現在就叫飛機回來載我！"),), "zh-Hant", "refuse_with_alternative", ("insult", "impossible_demand")),
     Row("hans-dispute", (c("你们乱扣我流量费！"), a("我查了一下，多出来的流量是3号晚上产生的。"), c("不可能！我根本没看视频，就是你们的问题！")), "zh-Hans", "calm_and_help", ("dispute",)),
-    Row("en-accept-unrecognised-offer", (c("My pizza came cold."), a("I'm sorry about that. I've put a $10 voucher on your account."), c("Fine, that works. Thanks.")), "en", "confirm_offer", ("accept_offer",)),
+    Row("en-accept-unrecognised-offer", (c("My pizza came cold."), a("I'm sorry about that. I've put a $10 voucher on your account."), c("Fine, that works. Thanks.")), "en", "confirm_offer", ("accept_offer",), conceded=True),
     Row("hans-callback-status", (c("冰箱门有凹痕，我要赔100。"), OFFER_20, c("20太少了，我不接受。"), a("我核实一下，明天上午十点给您回电。"), c("结果到底怎么样？", 2)), "zh-Hans", "raise_in_callback", ("ask_status",), round=2, case=OPEN, offer=50),
     Row("en-no-policy-give", (c("My package is a week late. What are you going to give me for that?"),), "en", "assess_and_follow_up", ("ask_compensation",), policy=Policy()),
     Row("hans-harm-context", (c("店铺被封了"), a("店铺是因为违规交易被处理的。"), c("不给我解封，我今天就从楼上跳下去！")), "zh-Hans", "refuse_with_alternative", ("threat_harm", "rule_override")),

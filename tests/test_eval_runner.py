@@ -88,6 +88,22 @@ async def test_a_failing_call_fails_its_scenario_only() -> None:
     assert summarise(results)["error_rate"] == 0.5
 
 
+async def test_a_crashing_check_or_judge_fails_its_scenario_only() -> None:
+    def broken_validate(*args: object) -> None:
+        raise ValueError("validator bug")
+
+    results = await Runner(FakeSuggest(), broken_validate, fake_concessions).run(SCENARIOS[:2], RunOptions())  # type: ignore[arg-type]
+    assert all(not r.passed and "validator bug" in (r.trials[0].error or "") for r in results)
+    assert results[0].trials[0].checks[0].name == "checks"
+
+    async def broken_judge(it: LoadedScenario, reply: str, sample: int) -> JudgeVerdict:
+        raise RuntimeError("judge bug")
+
+    results = await Runner(FakeSuggest(), fake_validate, fake_concessions, judge=broken_judge).run(
+        [item("j", Expect(judge="r"))], RunOptions())
+    assert results[0].trials[0].checks[0].name == "judge" and not results[0].passed
+
+
 async def test_judge_runs_only_for_scenarios_with_a_rubric() -> None:
     asked: list[str] = []
 

@@ -25,8 +25,7 @@ def validate_reply(draft: str, turns: Sequence[Turn], policy: Policy, locale: Lo
 def reply_concessions(reply: str, turns: Sequence[Turn], policy: Policy, locale: Locale | None) -> list[Offer]:
     """The new concessions the reply makes, judged as the double_concession rule judges them
     (restating the standing offer is not one)."""
-    from coach.rules.offers import find_offers
-    from coach.rules.state import concessions, round_state
+    from coach.rules import concessions, find_offers, round_state
 
     state = round_state(list(turns))
     current = turns[-1].round if turns else 1

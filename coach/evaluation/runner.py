@@ -130,23 +130,26 @@ class Runner:
             update["template"] = template
         conversation = scenario.conversation.model_copy(update=update)
         started = time.perf_counter()
-        with trial_log(sample) as log:
-            try:
+        stage = "suggest"
+        try:  # a failing scenario (pipeline, checks or judge) must never stop the run
+            with trial_log(sample) as log:
                 response = await self._suggest(conversation)
-            except Exception as exc:  # noqa: BLE001 - a failing scenario must not stop the run
-                latency = (time.perf_counter() - started) * 1000
-                message = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
-                return Trial(reply="", passed=False, latency_ms=latency, error=message,
-                             checks=(Check("suggest", False, message),), template=template or "")
-        latency = (time.perf_counter() - started) * 1000
-        trial = self._evaluate(item, conversation, response, latency)
-        trial = _with_log(trial, log.drafter_calls, log.cache_hits, dict(log.rejected))
-        if self._judge is not None and scenario.expect.judge is not None and trial.error is None:
-            verdict = await self._judge(item, trial.reply, sample)
-            detail = verdict.error or verdict.reasons
-            checks = trial.checks + (Check("judge", verdict.passed, detail),)
-            trial = _replace(trial, judge=verdict, checks=checks, passed=trial.passed and verdict.passed)
-        return trial
+            latency = (time.perf_counter() - started) * 1000
+            stage = "checks"
+            trial = self._evaluate(item, conversation, response, latency)
+            trial = _with_log(trial, log.drafter_calls, log.cache_hits, dict(log.rejected))
+            if self._judge is not None and scenario.expect.judge is not None and trial.error is None:
+                stage = "judge"
+                verdict = await self._judge(item, trial.reply, sample)
+                detail = verdict.error or verdict.reasons
+                checks = trial.checks + (Check("judge", verdict.passed, detail),)
+                trial = _replace(trial, judge=verdict, checks=checks, passed=trial.passed and verdict.passed)
+            return trial
+        except Exception as exc:  # noqa: BLE001
+            latency = (time.perf_counter() - started) * 1000
+            message = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
+            return Trial(reply="", passed=False, latency_ms=latency, error=message,
+                         checks=(Check(stage, False, message),), template=template or "")
 
     def _evaluate(self, item: LoadedScenario, conversation: Conversation, response: SuggestionResponse,
                   latency: float) -> Trial:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,10 +60,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Replies in the language the prompt asks for, each passing the validator on the first try.
+SCRIPT = {
+    # the server sees the last user message: the conversation, one JSON object per turn
+    "rules": [{"when": '"role": "customer", "round": \\d+, "text": "[^"]*[\u4e00-\u9fff]',
+               "content": {"reply": "非常理解您的心情，这件事我来负责跟进，今天下午五点前给您回电。", "citations": []}}],
+    "steps": [{"content": {"reply": "I understand how frustrating this is. I will look into it and call you back by 5 pm today.",
+                           "citations": []}}],
+}
+
+
 def start_server(delay: float) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    script = Path(tempfile.mkdtemp()) / "script.json"
+    script.write_text(json.dumps(SCRIPT, ensure_ascii=False), encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "benchmarks" / "scripted_llm_server.py"), "--port", str(port), "--delay", str(delay)],
+        [sys.executable, str(ROOT / "benchmarks" / "scripted_llm_server.py"), "--port", str(port), "--delay", str(delay),
+         "--script", str(script)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"

@@ -140,7 +140,7 @@ class Coach:
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
                 "template": template.ref, "passages": [p.model_dump(mode="json") for p in passages],
             })
-        check = Checker(self.validate, conversation)
+        check = Checker(self.validate, conversation, script=situation.script)
         suggestions: list[Suggestion] = []
         reason: str | None = None
         model = "offline"

@@ -17,7 +17,7 @@ from coach.errors import LLMError
 from coach.metrics import REPAIRS, VIOLATIONS
 from coach.prompt_loader import PromptTemplate
 from coach.protocols import Drafter
-from coach.text import to_script, to_traditional
+from coach.text import detect_script, to_script, to_traditional
 from coach.types import (
     Conversation,
     Draft,
@@ -28,6 +28,7 @@ from coach.types import (
     Suggestion,
     Turn,
     ValidationResult,
+    Violation,
 )
 
 log = logging.getLogger("coach.repair")
@@ -50,12 +51,26 @@ SAFE_REPLIES: dict[str, tuple[str, ...]] = {
 }
 
 
+def language_violation(text: str, script: str) -> Violation | None:
+    """A reply in the wrong language (English to a Chinese customer or the reverse) cannot be
+    converted like a script slip can: it is rejected and repaired like any other violation."""
+    if not text or (detect_script(text) == "en") == (script == "en"):
+        return None
+    want = "English" if script == "en" else "Chinese"
+    return Violation(
+        rule="wrong_language", severity="block", message=f"the reply is not in {want}, the customer's language",
+        span=(0, len(text)), evidence=text, hint=f"write the whole reply in {want}",
+    )
+
+
 @dataclass
 class Checker:
-    """Validates finished drafts against the conversation, timing and counting as it goes."""
+    """Validates finished drafts against the conversation (and the customer's language), timing
+    and counting as it goes."""
 
     validate: Validate
     conversation: Conversation
+    script: str | None = None
     seconds: float = 0.0
     rejected: list[ValidationResult] = field(default_factory=list)
 
@@ -63,6 +78,9 @@ class Checker:
         started = time.perf_counter()
         try:
             result = self.validate(text, self.conversation.turns, self.conversation.policy, self.conversation.locale)
+            wrong = language_violation(text, self.script) if self.script else None
+            if wrong is not None:
+                result = ValidationResult(ok=False, violations=(*result.violations, wrong))
         finally:
             self.seconds += time.perf_counter() - started
         for v in result.violations:

@@ -319,3 +319,20 @@ async def test_a_template_failing_at_render_time_degrades(tmp_path):
     response = await coach.suggest(conversation(n=2))
     assert (response.degraded, response.degraded_reason) == (True, "template_error")
     assert response.suggestions[0].source == "offline"
+
+
+async def test_a_reply_in_the_wrong_language_is_repaired():
+    llm = ScriptedDrafter([["I understand, let me check that for you."], ["我理解您的心情，我马上为您核实。"]])
+    response = await make_coach(llm).suggest(conversation())
+    [s] = response.suggestions
+    assert (s.text, s.attempts) == ("我理解您的心情，我马上为您核实。", 2)
+    assert llm.requests[1].feedback[0].rule == "wrong_language"
+    assert "write the whole reply in Chinese" in llm.requests[1].messages[-1].content
+
+
+async def test_a_reply_that_stays_in_the_wrong_language_never_reaches_the_agent():
+    llm = ScriptedDrafter([["我理解您的心情。"]])
+    response = await make_coach(llm, settings=llm_settings(COACH_MAX_REPAIRS=1)).suggest(
+        conversation("My parcel is late again, this is ridiculous."))
+    assert (response.degraded, response.degraded_reason) == (True, "invalid_after_repair")
+    assert response.suggestions[0].text == SAFE_REPLIES["en"][0] or response.suggestions[0].text.isascii()

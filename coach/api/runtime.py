@@ -45,10 +45,19 @@ class Runtime:
         except Exception:  # a broken template is reported on use; readiness is the index's
             log.exception("the suggestion pipeline could not be built")
             return
-        try:  # warm the retriever's lazy parts (tokeniser, query embedding) off the request path
-            await asyncio.to_thread(self.knowledge.search, "客户要求找领导 manager", 1)
+        try:  # warm lazy parts (tokeniser, query embedding, rule patterns) off the request path
+            await asyncio.to_thread(self._warm_up)
         except Exception:
-            log.warning("retriever warm-up failed", exc_info=True)
+            log.warning("warm-up failed", exc_info=True)
+
+    def _warm_up(self) -> None:
+        from coach.types import Conversation, Turn
+
+        for text in ("你們到底能不能解決？叫你們領導來！", "Where is my parcel? Get me your manager."):
+            conversation = Conversation(turns=(Turn(role="customer", text=text),))
+            self.knowledge.search_turns(conversation.turns, 1)
+            self.coach.analyse(conversation)
+            self.coach.validate("您好，我來幫您處理。", conversation.turns, conversation.policy, None)
 
     def require_knowledge(self) -> Any:
         if self.knowledge is None:

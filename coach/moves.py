@@ -208,3 +208,7 @@ def demanded_amount(text: str) -> float | None:
     """The largest sum of money the message names, if it names one."""
     amounts = [float(a or b or c) for a, b, c in _AMOUNT.findall(fold(text))]
     return max(amounts) if amounts else None
+
+
+# Every move the analysis can report (the context moves are read against the agent's last turn).
+MOVES: tuple[str, ...] = (*_CUES, *_AFTER_OFFER, "insist_after_refusal")

@@ -244,9 +244,13 @@ def _notes(
     if offer is not None:
         notes.append(f"Offer exactly {_money(offer, currency)} as a voucher, once.")
     if strategy == "hold_offer_propose_callback":
+        standing = (
+            f"the standing offer is {_money(state.standing_amount, currency)}"
+            if state.standing_amount is not None else "restate the offer already made without a new figure"
+        )
         notes.append(
-            f"The agent already conceded {_money(state.standing_amount, currency)} this round: do not "
-            "offer more; acknowledge the gap and propose a callback time."
+            f"The agent already conceded this round; {standing}: do not offer more; acknowledge the gap "
+            "and propose a callback time."
         )
     if "demand_manager" in moves and strategy != "focus_on_problem":
         notes.append("The customer also asks for a manager: keep the focus on their problem and your help.")

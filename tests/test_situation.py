@@ -165,7 +165,7 @@ def test_analyse(row: Row) -> None:
 def test_notes_spell_out_the_hold() -> None:
     row = next(r for r in ROWS if r.id == "hans-hold")
     notes = " ".join(analyse(_conversation(row)).notes)
-    assert "already conceded 20 CNY" in notes and "callback" in notes
+    assert "already conceded this round; the standing offer is 20 CNY" in notes and "callback" in notes
     assert "Private ceiling 80 CNY" in notes
 
 
@@ -215,3 +215,40 @@ def test_a_new_question_after_a_concession_is_answered_without_conceding() -> No
     s = analyse(Conversation(turns=turns, policy=P80))
     assert s.strategy == "explain_warranty_inspection" and s.conceded_this_round
     assert s.topic == "phone" and any("phone" in n for n in s.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("赔我100块", 100), ("我要求賠償500元", 500), ("I want $100 back", 100), ("refund 80 dollars", 80), ("你好", None), ("订单号12345", None)],
+)
+def test_demanded_amount(text: str, amount: float | None) -> None:
+    from coach.moves import demanded_amount
+
+    assert demanded_amount(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("agent", "customer", "moves"),
+    [
+        ("营业时间到下午四点，柜台已经停止办理。", "明明还有人，为什么不办？", ("out_of_hours",)),
+        ("Our return period is 30 days from delivery.", "So what? Refund me anyway.", ("insist_after_refusal",)),
+        ("我们的规定是30天内可以退货。", "好的，我明白了", ()),
+        ("您好，请问有什么可以帮您？", "为什么不办？", ()),
+    ],
+)
+def test_context_moves_need_the_agent_turn(agent: str, customer: str, moves: tuple[str, ...]) -> None:
+    from coach.moves import context_moves
+
+    assert context_moves(agent, customer) == moves
+
+
+def test_a_voucher_the_validator_missed_still_counts_as_this_rounds_concession() -> None:
+    turns = (
+        Turn(role="customer", text="我要赔100元"),
+        Turn(role="agent", text="我先为您申请20元代金券。"),
+        Turn(role="customer", text="不行"),
+        Turn(role="agent", text="经过综合考虑，在20元基础上再为您补偿30元代金券。", round=2),
+        Turn(role="customer", text="还是不够，给我100", round=2),
+    )
+    s = analyse(Conversation(turns=turns, policy=P80))
+    assert s.conceded_this_round and s.strategy == "hold_offer_propose_callback"

@@ -88,3 +88,28 @@ def test_cannot_start_exits_2(tmp_path: Path, paths: list[str], kw: dict, messag
     code, err, _ = run(tmp_path, FakeSuggest(), paths, **kw)
     assert code == 2 and message in err
     assert not (tmp_path / "run" / "report.json").exists()
+
+
+def test_judge_is_recorded_in_the_run(tmp_path: Path) -> None:
+    import httpx
+    import respx
+
+    verdict = {"empathy": 4, "principle": 4, "helpfulness": 2, "rubric": 4, "passed": True, "reasons": "不够具体"}
+    body = {"id": "x", "object": "chat.completion", "created": 0, "model": "j",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": json.dumps(verdict, ensure_ascii=False)}}],
+            "usage": {"prompt_tokens": 30, "completion_tokens": 5, "total_tokens": 35}}
+    (tmp_path / "s.yaml").write_text(SET.replace('expect: {must_match: ["帮您"]}',
+                                                 'expect: {must_match: ["帮您"], judge: 先安抚再帮忙}'), encoding="utf-8")
+    settings = Settings(_env_file=None, OPENAI_BASE_URL="http://judge.test/v1", COACH_MODEL="judge-m")  # type: ignore[call-arg]
+    with respx.mock:
+        route = respx.post("http://judge.test/v1/chat/completions").mock(return_value=httpx.Response(200, json=body))
+        err, out = io.StringIO(), io.StringIO()
+        options = EvalOptions(paths=[str(tmp_path / "s.yaml")], out=tmp_path / "run", judge=True, use_cache=False)
+        code = run_eval(options, settings, factory=fake_backend(FakeSuggest()), err=err, out=out)
+    assert code == 1 and route.call_count == 1  # helpfulness 2 < 3 fails the judged scenario
+    report = json.loads((tmp_path / "run" / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["judge"] == {"model": "judge-m", "template": "judge@v1"}
+    judged = next(r for r in report["results"] if r["id"] == "a")
+    assert judged["judge"]["reasons"] == "不够具体" and not judged["passed"]
+    assert report["summary"]["judge"]["judged"] == 1 and report["summary"]["tokens"]["judge_prompt"] == 30

@@ -90,6 +90,9 @@ def customer_script(conversation: Conversation) -> Script:
             votes["zh-Hans"] += weight
     if votes["en"] > votes["zh"]:
         return "en"
+    if votes["zh-Hant"] == votes["zh-Hans"] == 0:  # only characters common to both: follow the agent
+        agent = [t.text for t in conversation.turns if t.role == "agent"]
+        return "zh-Hant" if agent and detect_script(agent[-1]) == "zh-Hant" else "zh-Hans"
     return "zh-Hant" if votes["zh-Hant"] > votes["zh-Hans"] else "zh-Hans"
 
 

@@ -175,6 +175,10 @@ def test_script_newest_turns_weigh_most() -> None:
     assert customer_script(Conversation(turns=(*older, Turn(role="customer", text="好")))) == "zh-Hant"
     # characters common to both scripts do not outvote a Traditional customer
     assert customer_script(Conversation(turns=(*older, Turn(role="customer", text="不行")))) == "zh-Hant"
+    # a customer who only wrote such characters follows the agent's script
+    neutral = (Turn(role="customer", text="你好"), Turn(role="agent", text="您好，請問有什麼可以幫您？"), Turn(role="customer", text="不行"))
+    assert customer_script(Conversation(turns=neutral)) == "zh-Hant"
+    assert customer_script(Conversation(turns=neutral[:1])) == "zh-Hans"
 
 
 def test_same_conversation_same_fingerprint_and_different_ones_differ() -> None:

@@ -3,8 +3,9 @@
 A reply is a lead that calms the feelings (chosen by the customer's strongest move), the core of the
 situation's strategy, and for offers a closing question. Variants are chosen by a stable hash of the
 conversation (Situation.fingerprint), so the same conversation always gets the same replies and the
-n replies of one request differ. Each reply cites the passages whose text holds the strategy's cue
-words, and none when no passage fits.
+n replies of one request differ. Each reply cites the passages whose text holds the cue words of the
+strategy (then of the lead's move, then of calming the feelings; prompts/offline/citations.yaml), and
+none when no passage fits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from coach.moves import fold
 from coach.types import Draft, DraftRequest, Passage, Situation
 
 # The move whose lead opens the reply when the strategy has no lead of its own, strongest first.
-_LEAD_MOVES = ("threat_harm", "insult", "repeat_contact", "at_fault", "demand_manager", "threat_complaint", "probe_authority")
+_LEAD_MOVES = (
+    "threat_harm", "insult", "repeat_contact", "at_fault", "demand_manager", "threat_complaint", "probe_authority",
+)
 # Strategies built around the standing offer (a `core_generic` variant serves when it has no amount).
 _NEEDS_STANDING = frozenset({"hold_offer_propose_callback", "confirm_offer", "hold_final_offer"})
 _NEEDS_OFFER = frozenset({"first_offer", "raise_in_callback"})

@@ -133,7 +133,8 @@ def _reply_block(template: str, r: dict[str, Any]) -> str:
         f'<div class="passage">{escape(p["text"])}</div></details>' for p in r.get("cited_passages", []))
     meta = (f'source {escape(str(r.get("source")))}, attempts {r.get("attempts")}, '
             f'{"degraded (" + escape(str(r.get("degraded_reason"))) + "), " if r.get("degraded") else ""}'
-            f'{r.get("latency_ms", 0):.0f} ms')
+            f'{r.get("latency_ms", 0):.0f} ms'
+            + (f', rejected drafts {escape(json.dumps(r["rejected_drafts_by_rule"]))}' if r.get("rejected_drafts_by_rule") else ""))
     judge = ""
     if r.get("judge"):
         j = r["judge"]

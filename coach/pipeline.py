@@ -61,6 +61,9 @@ class _Clock:
 
 
 class Coach:
+    """The suggestion pipeline over its seams: a Retriever, the prompt registry, the offline drafter,
+    optionally an LLM drafter (None: offline only), the situation analyser and the validator."""
+
     def __init__(
         self,
         *,

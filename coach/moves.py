@@ -61,6 +61,7 @@ _CUES: dict[str, str] = {
     ),
     "threat_complaint": (
         r"投诉|客诉|举报|12315|曝光|媒体|差评|消协|消保|起诉|律师|法院|报警|打官司|告你们"
+        r"|解约|销户|退订|换一家|cancel(l?ing)? (my|the) (contract|subscription|account|plan)|switch(ing)? provider"
         r"|complain|complaint|report (you|this)|(bad|negative|one-star|1-star) review|leave a review|lawyer|sue\b|media|regulator|consumer (council|association|protection)"
     ),
     "ask_compensation": (
@@ -72,7 +73,7 @@ _CUES: dict[str, str] = {
     "ask_free_repair": (
         r"免费(修|维修|换|保修|更换)|保修|保固|三包|质保|要钱吗|收费吗|收不收|收钱|花钱|付钱|要不要钱|多少钱|修.{0,6}(要钱|收费)"
         r"|free (of charge|repair|fix|replacement)|repair free|warranty|guarantee|will it cost|how much|do i (have to |need to )?pay"
-        r"|charge me|am i paying|paying or not|is (it|the repair) free"
+        r"|charge me|am i paying|paying or not|is (it|the repair) free|cost me|cost anything|any charge"
     ),
     "report_fault": (
         r"进水|受潮|淋雨|淋到雨|雨天|下雨|泡水|掉水|掉进|湿了|沾水|屏幕.{0,4}(失灵|不亮|坏|碎|花|黑)|坏了|失灵|开不了机|不能用|用不了"
@@ -84,9 +85,11 @@ _CUES: dict[str, str] = {
         r"不可能|根本没|根本不|不是我|就是你们的问题|是你们的问题|你们搞错|你们弄错|乱扣|凭什么扣|我没有(用|看|买)"
         r"|i never|wasn'?t me|not me|that'?s wrong|you made a mistake|you got it wrong|i didn'?t (use|order|buy|sign)"
     ),
+    "demanding": r"我要|要求|必须|给我|赔我|你们得|你们要|凭什么不|\bi want|\bdemand|\bi need|\bi expect|give me|owe me|\bmust\b",
     "ask_status": (
-        r"进度|进展|怎么样|结果呢|结果如何|还没(有)?(处理|解决|回复|消息|结果|动静)|多久|什么时候|等了|工单|催"
-        r"|status|update|progress|still waiting|how long|when will|ticket|follow(ed)? up"
+        r"进度|进展|怎么样|结果呢|结果如何|到哪了|哪里了|还没到|还没收到|什么时候(会)?到|还没(有)?(处理|解决|回复|消息|结果|动静)|多久|什么时候|等了|工单|催"
+        r"|status|update|progress|still waiting|how long|when will|ticket|follow(ed)? up|where is my|where's my"
+        r"|(haven'?t|not) (been )?received|hasn'?t arrived"
     ),
     "repeat_contact": (
         r"(又|再次|第[二三四五六七八九十\d]+次|好几次|多次|已经).{0,3}(打|来电|联系|反映|反馈|找|说)|打了.{0,3}(次|遍)|说了.{0,3}(次|遍)"

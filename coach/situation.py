@@ -191,7 +191,8 @@ def choose_strategy(
         return "closed_ticket_hold", None
     if case.ticket == "open" and not case.company_at_fault:
         return "open_ticket_follow_up", None
-    wants_money = has("ask_compensation") or has("reject_offer") or has("ask_waiver") or (
+    asks_money = has("ask_compensation") and (has("demanding") or not has("ask_status"))  # not "where is my refund?"
+    wants_money = asks_money or has("reject_offer") or has("ask_waiver") or (
         case.company_at_fault and any(has(m) for m in _MONEY_CONTEXT)
     )
     if wants_money:

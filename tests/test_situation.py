@@ -256,3 +256,17 @@ def test_a_voucher_the_validator_missed_still_counts_as_this_rounds_concession()
     )
     s = analyse(Conversation(turns=turns, policy=P80))
     assert s.conceded_this_round and s.strategy == "hold_offer_propose_callback"
+
+
+@pytest.mark.parametrize(
+    ("text", "strategy"),
+    [
+        ("Where is my refund?", "calm_and_help"),
+        ("請問我的退款什麼時候會到？", "calm_and_help"),
+        ("I want a refund, when will I get it?", "first_offer"),
+        ("我要赔偿，什么时候给我？", "first_offer"),
+        ("Will the repair cost me anything?", "explain_warranty_inspection"),
+    ],
+)
+def test_asking_where_a_refund_is_is_not_asking_for_money(text: str, strategy: str) -> None:
+    assert analyse(Conversation(turns=(Turn(role="customer", text=text),), policy=P80)).strategy == strategy

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -63,6 +64,17 @@ def build_requests(n: int, seed: int) -> list[dict]:
     return out
 
 
+def _reference_us() -> float:
+    """A fixed CPU workload, to tell a slow (shared, loaded) machine from slow code."""
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(20_000):
+            json.loads('{"draft": "ok", "turns": [], "n": 1}')
+        best = min(best, (time.perf_counter() - t0) / 20_000 * 1e6)
+    return best
+
+
 def _cli(payload: bytes) -> tuple[float, float | None, float | None, int, float]:
     """Runs `coach validate`; returns (wall, first_line_at, last_line_at, lines, child_cpu)."""
     import resource
@@ -104,6 +116,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
+    print(f"machine: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"reference (json.loads of a 40-byte object): {_reference_us():.2f} us")
     requests = build_requests(args.n, args.seed)
     payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests).encode("utf-8")
     print(f"drafts: {args.n}, payload {len(payload) / 1e6:.1f} MB, "
@@ -135,6 +149,7 @@ def main() -> None:
         samples.append(time.perf_counter_ns() - t0)
     samples.sort()
     q = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))] / 1000  # noqa: E731
+    print(f"machine after: load average {os.getloadavg()[0]:.1f}; reference {_reference_us():.2f} us")
     print(f"in-process validate(): p50 {q(0.50):.1f} us, p99 {q(0.99):.1f} us, max {samples[-1] / 1000:.1f} us, "
           f"mean {statistics.fmean(samples) / 1000:.1f} us")
 

@@ -7,7 +7,8 @@ import pytest
 from coach.rules import RULE_IDS, FailurePolicy, find_offers, round_state, validate
 from coach.rules.normalize import normalize
 from coach.rules.numerals import parse_chinese, parse_number
-from coach.rules.prefilter import Registry, required_literals, requirements, trie_regex
+from coach.rules.prefilter import Registry, required_literals, requirements
+from coach.rules.regex_tools import fast_source
 from coach.types import Money, Policy, Turn
 
 
@@ -111,10 +112,6 @@ def test_over_authority_ignores_other_currencies() -> None:
 def test_prefilter_is_a_necessary_condition() -> None:
     assert required_literals(r"我(?:做|作)不了主") == frozenset({"我做不了主", "我作不了主"})
     assert required_literals(r"\d+") is None
-    pattern = trie_regex(["给您", "给你", "我们会", "我"])
-    import re
-
-    assert re.fullmatch(pattern, "我们会") and re.fullmatch(pattern, "我")
     assert requirements(r"(?P<n>\d+)\s*(?:元|块钱)") == (frozenset({"元", "块钱"}),)
     registry = Registry()
     ids = [registry.add(p).id for p in ("我说", "说了算", r"\d+", r"我(?:做|作)不了")]
@@ -122,3 +119,16 @@ def test_prefilter_is_a_necessary_condition() -> None:
     assert registry.active("我作不了") == {ids[2], ids[3]}
     assert registry.active("不了") == {ids[2]}
     assert registry.active("hello") == {ids[2]}
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"(?:你|您)自己(?:没|不)|是(?:你|您)的", r"就?按您说的(?:办|来)", r"(?:全部|所有(?:损失|费用)?)由我们", r"[三几]遍", r"\bi'll"],
+)
+def test_fast_source_matches_the_same(pattern: str) -> None:
+    import re
+
+    fast = fast_source(pattern)
+    texts = ["您自己没看", "是你的问题", "就按您说的办", "按您说的来", "所有损失由我们", "全部由我们", "说了三遍", "i'll do it"]
+    for text in texts:
+        assert [m.span() for m in re.finditer(pattern, text)] == [m.span() for m in re.finditer(fast, text)]

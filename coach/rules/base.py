@@ -4,11 +4,11 @@ construction with spans mapped back onto the original draft."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coach.rules.normalize import Normalized, normalize_cached
-from coach.rules.prefilter import REGISTRY, Gate, fast_source, gate, split_alternatives
+from coach.rules.prefilter import REGISTRY, Gate, gate
+from coach.rules.regex_tools import fast_source, split_alternatives
 from coach.types import Policy, RoundState, Severity, Violation
 
 

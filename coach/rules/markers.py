@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from coach.rules.prefilter import C, P, Gate, fast_source, local_gate, split_alternatives
+from coach.rules.prefilter import REGISTRY, C, P, Gate, gate
+from coach.rules.regex_tools import fast_source, split_alternatives
 
 _MAX_WORDS = 256
 _WORD_CHAR = re.compile(r"\w")
@@ -117,7 +118,7 @@ class Vocabulary:
                 for key in words:
                     entries.setdefault(key, set()).add(tag)
             if leftovers:
-                rest.append((tag, local_gate(fast_source("|".join(leftovers)))))
+                rest.append((tag, gate(fast_source("|".join(leftovers)))))
         self.automaton = ahocorasick.Automaton()
         by_word: dict[str, list[tuple[bool, bool, frozenset[str]]]] = {}
         for (word, left, right), tags in entries.items():
@@ -141,8 +142,9 @@ class Vocabulary:
                     if right and end < n and _WORD_CHAR.match(text[end]):
                         continue
                     hits.append(Hit(start, end, word, tags))
+        active = REGISTRY.active(text) if self.rest else frozenset()
         for tag, g in self.rest:
-            if g.may_match(text):
+            if g.id in active:
                 tags = frozenset({tag})
                 hits.extend(Hit(m.start(), m.end(), m.group(), tags) for m in g.pattern.finditer(text) if m.end() > m.start())
         hits.sort(key=lambda h: (h.start, -h.end))

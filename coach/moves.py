@@ -37,10 +37,16 @@ _CUES: dict[str, str] = {
     ),
     "out_of_hours": (
         r"(你们|就|怎么|凭什么).{0,4}下班|凭什么(休息|关门)|才\d+点.{0,6}(下班|关门|不办)|关门了|不营业|营业时间"
-        r"|(为什么|怎么)(不|没人)(办|营业|上班)"
+        r"|(为什么|怎么)(不|没人)(办|营业|上班)|(你们|就)(说)?不(给我?)?办了"
         r"|why (are|is) (you|it|the \w+) closed|opening hours|business hours|after hours|closed already|only \d+ ?(pm|o'clock)"
         r"|(shut|closed|closes|shuts) at \d|after closing|just closed"
     ),
+    "fraud_report": (
+        r"盗刷|被盗|被人刷|不是我(本人)?(消费|付款|支付|买)的|我没有?(消费|付款|支付)过|陌生(的)?(扣款|交易|消费)"
+        r"|fraud|unauthori[sz]ed|i never (made|authori[sz]ed)|i (didn'?t|did not) make (these|those|this|that|them|it)"
+        r"|stolen card|hacked"
+    ),
+    "safety_worry": r"超速|超载|安全隐患|出了事谁负责|不安全|危险|unsafe|dangerous|overloaded|speeding|safety hazard",
     "rule_override": r"解封|解除封|恢复(店铺|账号|帐号)|unban|unblock my (account|store|shop)|reinstate my (account|store|shop)",
     "privacy_request": (
         r"(别人|他|她|对方|那个人|那家|邻居|收件人)的?(地址|电话|手机号|信息|住址)"

@@ -57,7 +57,10 @@ STRATEGIES: dict[str, str] = {
 _STICKY = ("report_fault",)
 _MONEY_CONTEXT = ("report_fault", "threat_complaint", "repeat_contact", "ask_status")
 # Demands that are refused with empathy, a reason and an alternative.
-REFUSALS = ("impossible_demand", "out_of_hours", "rule_override", "privacy_request", "queue_jump", "insist_after_refusal")
+REFUSALS = (
+    "impossible_demand", "out_of_hours", "fraud_report", "rule_override", "privacy_request", "queue_jump",
+    "insist_after_refusal",
+)
 # Moves that are answered on their own merits rather than with the callback raise.
 _NOT_HAGGLING = ("ask_free_repair", "accept_offer")
 

@@ -124,6 +124,10 @@ ROWS: list[Row] = [
     Row("hans-callback-status", (c("冰箱门有凹痕，我要赔100。"), OFFER_20, c("20太少了，我不接受。"), a("我核实一下，明天上午十点给您回电。"), c("结果到底怎么样？", 2)), "zh-Hans", "raise_in_callback", ("ask_status",), round=2, case=OPEN, offer=50),
     Row("en-no-policy-give", (c("My package is a week late. What are you going to give me for that?"),), "en", "assess_and_follow_up", ("ask_compensation",), policy=Policy()),
     Row("hans-harm-context", (c("店铺被封了"), a("店铺是因为违规交易被处理的。"), c("不给我解封，我今天就从楼上跳下去！")), "zh-Hans", "refuse_with_alternative", ("threat_harm", "rule_override")),
+    Row("en-fraud", (c("There are three payments from my account I never made. Reverse them now."),), "en", "refuse_with_alternative", ("fraud_report",)),
+    Row("hant-fraud", (c("我的卡被盜刷了三筆，馬上幫我退回來！"),), "zh-Hant", "refuse_with_alternative", ("fraud_report",)),
+    Row("hans-safety", (c("你们这车明显超速还超载，出了事谁负责？"),), "zh-Hans", "calm_and_help", ("safety_worry",)),
+    Row("hant-hours-said", (c("我四點零五分到，你們就說不辦了？"),), "zh-Hant", "refuse_with_alternative", ("out_of_hours",)),
     # --- locale wins over the text ----------------------------------------------------------------
     Row("locale-tw", (c("你好，我要投诉"),), "zh-Hant", "calm_and_help", ("threat_complaint",), locale="zh-TW"),
     Row("locale-en", (c("叫你们领导来"),), "en", "focus_on_problem", ("demand_manager",), locale="en"),

@@ -62,8 +62,9 @@ BENEFITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("free_visit", r"免费上门|上门(?:服务|检测|维修)?(?:也)?免费|free (?:home |on-?site )?visits?|technician .{0,20}free of charge"),
         ("free_repair", r"免费(?:维修|修理|修复|保修|换屏|更换)|(?:维修|修理)(?:费用?)?(?:全)?免费|free (?:of charge )?repairs?|repair (?:it )?(?:for free|at no (?:cost|charge))"),
         ("fee_waiver", r"免(?:收|除|去|掉)(?:您的?)?[\u4e00-\u9fff]{0,4}费|不(?:收|收取|用付|用支付|需要?支付)(?:您的?)?[\u4e00-\u9fff]{0,4}费|"
-            r"包邮|运费(?:也)?(?:由我们|我们来?)(?:来)?(?:承担|出|付)|费(?:用)?(?:我们)?(?:也)?(?:给您|帮您|为您)(?:免了|免掉|全免|减免了?)|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
+            r"包邮|免(?:运|邮|上门|服务|安装|维修|检测|手续)费|运费(?:也)?(?:由我们|我们来?)(?:来)?(?:承担|出|付)|费(?:用)?(?:我们)?(?:也)?(?:给您|帮您|为您)(?:免了|免掉|全免|减免了?)|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
         ("upgrade", r"升级(?:为|到|成)|免费升级|\bupgrade\b"),
+        ("extra", r"赠品|\bthrow(?:ing)? in\b|\bfree months?\b|\bmonths? (?:of [a-z]+ )?(?:for )?free\b|\bon the house\b"),
         ("money", r"补偿金|赔偿金|补偿|赔偿|\bcompensat\w*"),
     )
 )
@@ -98,12 +99,12 @@ DEMAND = (
 )
 RESTATE = (
     r"之前|此前|刚才|已经|已为您|已给您|已帮您|已申请|已发放|已到账|前面|上次|上回|仍然|依然|依旧|原来的|原先|照旧|如前所述|还是那|这笔|"
-    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\bstill\b|\bremains?\b|\bstands\b|\blast time\b"
+    r"\balready\b|\bpreviously\b|\bas mentioned\b|\bas i (?:said|mentioned)\b|\bearlier\b|\blast time\b"
 )
 # Only before the amount ("on top of the $10": the $10 is the base) or only after it ("20元的基础上",
 # "the $10 from before"): the same words on the other side mark the NEW amount.
 RESTATE_BEFORE = r"\bon top of (?:the|your|that|what)\b|在原有的|在原来的"
-RESTATE_AFTER = r"基础上|基础之上|\bfrom before\b|\bwe (?:already )?(?:offered|agreed)\b"
+RESTATE_AFTER = r"基础上|基础之上|\bfrom before\b|\bwe (?:already )?(?:offered|agreed)\b|\bstill\b|\bremains?\b|\bstands\b"
 INCREMENT = r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b"
 TOTAL = (
     r"一共|总共|合计|共计|总计|累计|加起来|提高到|提到|增加到|涨到|调整到|调整为|提升到|"

@@ -171,7 +171,7 @@ def _mentions(t: str, active: frozenset[int], hits: Hits) -> list[_Mention]:
     if hits.hits:
         for tag, kind in lx.WORD_KINDS:
             for h in hits.by_tag.get(tag, ()):
-                if not _free(taken, h.start, h.end) or _near_taken(amounts, h.start, h.end, kind):
+                if not _free(taken, h.start, h.end) or _near_taken(t, amounts, h.start, h.end, kind):
                     continue
                 taken.append((h.start, h.end))
                 inherent = kind == "capitulation" or (kind == "fee_waiver" and bool(lx.SELF_OFFERING.search(h.word)))
@@ -218,11 +218,15 @@ def _amounts(t: str, matches: Iterable[re.Match[str]], hits: Hits, taken: list[t
         out.append(_Mention(kind, amount, currency, m.start(), end))
 
 
-def _near_taken(taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool:
-    """A form word or 补偿 right next to an amount belongs to that amount's offer."""
+def _near_taken(t: str, taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool:
+    """A form word or 补偿 next to an amount, in the same clause, belongs to that amount's offer
+    ("20元代金券", "补偿20元", "refund the full $120")."""
     if kind not in lx.MONEY_KINDS:
         return False
-    return any(0 <= s - b <= 3 or 0 <= a - e <= 6 for a, b in taken)
+    for a, b in taken:
+        if (0 <= s - b <= 3 and not lx.CLAUSE_END.search(t, b, s)) or (0 <= a - e <= 12 and not lx.CLAUSE_END.search(t, e, a)):
+            return True
+    return False
 
 
 def _money_value(m: re.Match[str]) -> tuple[float | None, str | None]:

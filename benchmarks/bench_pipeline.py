@@ -171,8 +171,19 @@ async def overhead(base_url: str, n: int, conversations: list[Conversation], ret
         await coach.llm.aclose()
 
 
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) the LLM server process has used so far (Linux /proc)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 async def concurrency(base_url: str, conversations: list[Conversation], count: int, retriever, label: str,
-                      trials: int = 3) -> None:
+                      trials: int = 3, server_pid: int | None = None) -> None:
     """`trials` rounds, alternating coach and bare SDK calls so both see the same machine load."""
     coach = make_coach(settings_for(base_url), retriever)
     client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0, timeout=30)
@@ -181,23 +192,30 @@ async def concurrency(base_url: str, conversations: list[Conversation], count: i
         __import__("coach.prompts", fromlist=["x"]).build_context(sample, coach.analyse(sample), retriever.search_turns(sample.turns)))]
     await coach.suggest(sample)
     ones, manys, bares, degraded = [], [], [], 0
+    cpu_coach = cpu_bare = cpu_server = 0.0
     for _ in range(trials):
         t = time.perf_counter()
         await coach.suggest(sample)
         ones.append(time.perf_counter() - t)
-        t = time.perf_counter()
+        t, cpu, server = time.perf_counter(), time.process_time(), server_cpu(server_pid)
         results = await asyncio.gather(*(coach.suggest(conversations[i % len(conversations)]) for i in range(count)))
         manys.append(time.perf_counter() - t)
+        cpu_coach += time.process_time() - cpu
+        cpu_server += server_cpu(server_pid) - server
         degraded += sum(r.degraded for r in results)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=400)
                                for _ in range(count)))
         bares.append(time.perf_counter() - t)
+        cpu_bare += time.process_time() - cpu
     await client.close()
     one, many, bare = (statistics.median(x) for x in (ones, manys, bares))
     print(f"{count} concurrent [{label:<13}] {many:6.3f} s vs one {one:6.3f} s: {many / one:4.2f}x "
           f"(median of {trials}; each {', '.join(f'{m / o:.2f}x' for m, o in zip(manys, ones))}; degraded {degraded})")
     print(f"{count} concurrent bare SDK calls    {bare:6.3f} s: {bare / one:4.2f}x one suggestion (baseline, same rounds)")
+    print(f"  CPU per batch of {count}: coach process {cpu_coach / trials * 1000:6.1f} ms "
+          f"({cpu_coach / trials / count * 1000:4.2f} ms/suggestion), bare SDK {cpu_bare / trials * 1000:6.1f} ms, "
+          f"LLM server {cpu_server / trials * 1000:6.1f} ms")
     # time to the first (passages) event while the LLM works
     firsts = []
     for i in range(5):
@@ -267,7 +285,8 @@ def main() -> int:
         asyncio.run(overhead(fast_url, args.n, conversations, retrievers))
         for label in ("fixed", "kb lexical"):
             if label in retrievers:
-                asyncio.run(concurrency(slow_url, conversations, args.concurrency, retrievers[label], label))
+                asyncio.run(concurrency(slow_url, conversations, args.concurrency, retrievers[label], label,
+                                        server_pid=slow.pid))
         if args.http:
             sse_over_http(slow_url)
     finally:

@@ -292,3 +292,23 @@ async def test_one_of_several_calls_failing_still_returns_the_others():
                                               completion(reply_json("二"))])
     drafts = await drafter().draft(REQUEST.model_copy(update={"n": 2}))
     assert [x.text for x in drafts] == ["一", "二"] and route.call_count == 3
+
+
+@respx.mock
+async def test_calls_take_the_connection_pools_in_turn_and_aclose_closes_all():
+    respx.post(URL).mock(return_value=completion(reply_json("好的")))
+    d = LLMDrafter(llm_settings(), sleep=Sleeps(), pools=3)
+    used = []
+    for client in d.clients:
+        original = client.post
+
+        async def post(*args, _c=client, _o=original, **kw):
+            used.append(_c)
+            return await _o(*args, **kw)
+
+        client.post = post  # type: ignore[method-assign]
+    for _ in range(4):
+        await d.draft(REQUEST)
+    assert used == [d.clients[0], d.clients[1], d.clients[2], d.clients[0]]
+    await d.aclose()
+    assert all(c.is_closed() for c in d.clients)

@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/bench_eval.py [--scenarios 1000] [--delay 0.2] [--concurrency 32]
                                               [--retrieval lexical|auto] [--distinct|--cycle]
 
-Starts benchmarks/scripted_llm_server.py on a free port (every call answers a valid reply after
---delay seconds), writes N scenarios built from the shipped sets (by default each one made distinct
+Starts benchmarks/scripted_llm_server.py on a free port (every call answers, after --delay seconds,
+a valid reply in the language the prompt asks for), writes N scenarios built from the shipped sets (by default each one made distinct
 by a suffix, so no memo or cache helps), runs the real `coach eval run --backend openai --no-cache`
 as a subprocess and prints the run time against the ideal N x delay / concurrency, and against
 the same N calls made straight through the openai SDK (what the machine and the server allow: on a
@@ -28,6 +28,23 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "benchmarks" / "scripted_llm_server.py"
+
+
+# Valid replies in the customer's language (the validator rejects a reply in the wrong one). The
+# server matches rules against the last user message, which ends with the conversation as JSON
+# lines: the rules look at the last customer turn before </conversation>.
+_LAST_TURN = r'"text": "{chars}"\}}\s*</conversation>'
+_TRADITIONAL = "們這說請來個會為對還沒麼時問題處給幫嗎買電話錢讓應該經態結東歡當樣後過發裡點實與麼開關長"
+SCRIPT = {
+    "rules": [
+        {"when": _LAST_TURN.format(chars=f'[^"]*[{_TRADITIONAL}][^"]*'),
+         "content": {"reply": "我理解您的心情，這件事我馬上幫您查看處理，今天下午五點前給您回電。", "citations": []}},
+        {"when": _LAST_TURN.format(chars="[ -~]*"),
+         "content": {"reply": "I understand how frustrating this is. I'll look into it right away and call you "
+                              "back by 5 pm today.", "citations": []}},
+    ],
+    "steps": [{"content": {"reply": "我理解您的心情，这件事我马上帮您查看处理，今天下午五点前给您回电。", "citations": []}}],
+}
 
 
 def free_port() -> int:
@@ -101,8 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, str(SERVER), "--port", str(port), "--delay", str(args.delay)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    script = Path(tempfile.mkdtemp()) / "script.json"
+    script.write_text(json.dumps(SCRIPT, ensure_ascii=False), encoding="utf-8")
+    server = subprocess.Popen([sys.executable, str(SERVER), "--port", str(port), "--delay", str(args.delay),
+                               "--script", str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ready(port)
         with tempfile.TemporaryDirectory() as tmp:
@@ -132,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     s = report["summary"]
     print(f"scenarios={args.scenarios} delay={args.delay}s concurrency={args.concurrency} "
           f"retrieval={args.retrieval} distinct={not args.cycle}")
-    print(f"LLM calls served: {served} (first-try valid {s['first_try_valid_rate']:.3f}, degraded {s['degraded_rate']:.3f})")
+    print(f"LLM calls made by the eval: {served - args.scenarios} (first-try valid {s['first_try_valid_rate']:.3f}, degraded {s['degraded_rate']:.3f})")
     print(f"ideal {ideal:.2f} s | bare SDK calls {bare:.2f} s ({bare / ideal:.2f}x ideal) | "
           f"eval run {run_s:.2f} s ({run_s / ideal:.2f}x ideal, {run_s / bare:.2f}x bare SDK) | "
           f"whole command incl. start-up {wall:.2f} s")

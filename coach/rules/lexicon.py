@@ -79,7 +79,7 @@ CUE = (
     r"申请|争取|安排|提供|承担|报销|补发|加送|再送|再给|再补|再加|额外|多给|我们来|我们会|我们将|我这边|愿意|"
     r"可以给|能给|那就|就给|发给|奉上|追加|提高到|提到|增加到|涨到|调整到|调整为|提升到|升级|"
     r"\bi(?:'ll| will| can| could| would|'d| am going to|'m going to)\b|\bwe(?:'ll| will| can| could| would|'d| are going to|'re going to)\b|"
-    r"\blet me\b|\boffer\b|\bgive you\b|\bsend you\b|\bissue\b|\bhappy to\b|\bglad to\b|\bhow about\b|"
+    r"\blet me\b|\boffer\b|\bgive you\b|\bsend you\b|\b(?:also|then|and) (?:send|give|add|include|refund|issue)\b|\bissue\b|\bhappy to\b|\bglad to\b|\bhow about\b|"
     r"\byou(?:'ll| will) (?:get|receive|have)\b|\bi(?:'ve| have) (?:added|applied|issued|credited|arranged|sent)\b|\bwe(?:'ve| have) (?:added|applied|issued|credited|arranged|sent)\b|"
     r"\bcredit(?:ed)? (?:you|your)\b|\brefund you\b|\bcover\b|\barrange\b|\bprovide\b|\bon top\b"
 )

@@ -74,7 +74,7 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
     found: list[FoundOffer] = []
     for m in mentions:
         c_start, c_end = _clause(ends, m.start, len(t))
-        w_start = max(c_start, m.start - 40)
+        w_start = max(c_start, m.start - (60 if t[m.start:m.start + 1].isascii() else 40))
         if not m.inherent and not _offered(t, hits, w_start, m.start, m.end):
             continue
         if m.kind == "capitulation" and hits.within(max(w_start, m.start - 6), m.start, "negation"):

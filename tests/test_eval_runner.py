@@ -124,3 +124,25 @@ def test_percentile_nearest_rank() -> None:
     assert percentile([], 50) == 0.0
     assert percentile([5.0, 1.0, 3.0], 50) == 3.0
     assert percentile(list(map(float, range(1, 101))), 95) == 95.0
+
+
+def test_progress_bar_redraws_on_a_terminal_and_prints_a_few_lines_otherwise() -> None:
+    import io
+
+    from coach.evaluation.progress import ProgressBar
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    bar = ProgressBar(4, tty)
+    for passed in (True, False, True, True):
+        bar(passed)
+    bar.close()
+    assert tty.getvalue().count("\r") == 4 and "4/4 failed 1" in tty.getvalue()
+    plain = io.StringIO()
+    bar = ProgressBar(100, plain)
+    for _ in range(100):
+        bar(True)
+    assert 3 <= plain.getvalue().count("\n") <= 6 and "100/100" in plain.getvalue()

@@ -75,6 +75,19 @@ def test_bad_file_is_reported_and_others_run(tmp_path: Path) -> None:
     assert report["summary"]["total"] == 2 and report["load_errors"][0]["line"] == 10
 
 
+def test_only_and_tag_select_scenarios(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(SET.replace("    description: asks for money\n",
+                                                 "    description: asks for money\n    tags: [money]\n"), encoding="utf-8")
+    suggest = FakeSuggest()
+    code, _, _ = run(tmp_path, suggest, [str(tmp_path)], only=["a*"])
+    assert code == 0 and [c.conversation_id for c in suggest.seen] == ["a"]
+    suggest = FakeSuggest()
+    run(tmp_path, suggest, [str(tmp_path)], tags=["money"])
+    assert [c.conversation_id for c in suggest.seen] == ["b"]
+    code, err, _ = run(tmp_path, FakeSuggest(), [str(tmp_path)], only=["zzz"])
+    assert code == 2 and "matched --only/--tag" in err
+
+
 @pytest.mark.parametrize(
     ("paths", "kw", "message"),
     [(["missing.yaml"], {}, "no scenario could be loaded"),

@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--retrieval", choices=("auto", "lexical"), default="auto",
                      help="auto: the service's retrieval (BM25 fused with dense vectors when present); "
                           "lexical: BM25 only, much cheaper per scenario (quick iterations, benchmarks)")
+    run.add_argument("--only", action="append", default=[], metavar="GLOB",
+                     help="run only scenarios whose id matches (e.g. 'comp-*'); repeatable")
+    run.add_argument("--tag", action="append", default=[], metavar="TAG",
+                     help="run only scenarios carrying this tag (e.g. warranty); repeatable")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     run.set_defaults(handler=_run)
 
@@ -52,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
         paths=args.scenarios, out=out, templates=args.template, backend=args.backend,
         concurrency=args.concurrency, repeat=args.repeat, use_cache=not args.no_cache,
         judge=args.judge, judge_model=args.judge_model, progress=not args.no_progress,
-        retrieval=args.retrieval,
+        retrieval=args.retrieval, only=args.only, tags=args.tag,
     )
     return run_eval(options, Settings())
 

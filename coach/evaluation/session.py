@@ -45,6 +45,8 @@ class EvalOptions:
     judge_model: str | None = None
     progress: bool = True
     retrieval: RetrievalMode = "auto"
+    only: Sequence[str] = ()  # glob patterns over scenario ids
+    tags: Sequence[str] = ()  # keep scenarios carrying any of these tags
     extra_run: dict[str, object] = field(default_factory=dict)
 
 
@@ -63,6 +65,15 @@ def _build_judge(settings: Settings, options: EvalOptions, cache: ResponseCache 
     client = AsyncOpenAI(api_key=key or "not-needed", base_url=settings.openai_base_url, max_retries=2)
     judge = LLMJudge(client, options.judge_model or settings.model, cache=cache)
     return judge, {"model": judge.model, "template": judge.template}
+
+
+def select(scenarios: Sequence[LoadedScenario], only: Sequence[str], tags: Sequence[str]) -> list[LoadedScenario]:
+    """The scenarios whose id matches any `only` glob and that carry any of `tags` (no filter: all)."""
+    from fnmatch import fnmatchcase
+
+    return [s for s in scenarios
+            if (not only or any(fnmatchcase(s.scenario.id, pattern) for pattern in only))
+            and (not tags or set(tags) & set(s.scenario.tags))]
 
 
 async def _run_and_close(runner: Runner, scenarios: Sequence[LoadedScenario], options: RunOptions,
@@ -84,8 +95,10 @@ def run_eval(options: EvalOptions, settings: Settings, *, factory: BackendFactor
     loaded = load_paths(options.paths)
     for error in loaded.errors:
         print(f"coach eval: {error}", file=err)
-    if not loaded.scenarios:
-        print("coach eval: no scenario could be loaded; nothing to run", file=err)
+    scenarios = select(loaded.scenarios, options.only, options.tags)
+    if not scenarios:
+        what = "matched --only/--tag" if loaded.scenarios else "could be loaded"
+        print(f"coach eval: no scenario {what}; nothing to run", file=err)
         return EXIT_CANNOT_START
     backend_name = _resolve_backend(settings, options.backend)
     cache = None
@@ -103,13 +116,13 @@ def run_eval(options: EvalOptions, settings: Settings, *, factory: BackendFactor
         print(f"coach eval: cannot start: the pipeline is not available ({exc})", file=err)
         return EXIT_CANNOT_START
     templates: tuple[str | None, ...] = tuple(dict.fromkeys(options.templates)) or (backend.default_template,)
-    total = len(loaded.scenarios) * len(templates) * options.repeat
+    total = len(scenarios) * len(templates) * options.repeat
     bar = ProgressBar(total, err) if options.progress else None
     runner = Runner(backend.suggest, validate_reply, reply_concessions, judge=judge, progress=bar)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     run_options = RunOptions(templates=templates, repeat=options.repeat, concurrency=options.concurrency)
-    results = asyncio.run(_run_and_close(runner, loaded.scenarios, run_options, backend))
+    results = asyncio.run(_run_and_close(runner, scenarios, run_options, backend))
     if bar is not None:
         bar.close()
     run_meta: dict[str, object] = {

@@ -3,8 +3,8 @@
 The offer analysis asks many small questions of the words around each benefit (is there an offer
 cue before it, a negation, the customer's demand, "already", "in total"...). Asking each with its
 own regex costs a scan per question per benefit. Instead, each tag's regex (from lexicon.py) is
-expanded into the finite set of words it matches, all words of all tags go into one Aho-Corasick
-automaton (pyahocorasick), and a text is scanned once; questions then look at the few hits in a
+expanded into the finite set of words it matches, all words of all tags ride on the rule registry's one
+Aho-Corasick pass (prefilter.Registry.scan), so a text is scanned once; questions then look at the few hits in a
 window. Alternatives that are not a finite set of words (a class like `[\u4e00-\u9fff]{0,4}`, a
 lookahead) stay regexes, run only when their literal prefilter passes. `\\b` at either end of an
 English alternative is kept as a word-boundary check on the hit.
@@ -16,8 +16,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import ahocorasick
 
 from coach.rules.prefilter import REGISTRY, C, P, Gate, gate
 from coach.rules.regex_tools import fast_source, split_alternatives
@@ -119,21 +117,20 @@ class Vocabulary:
                     entries.setdefault(key, set()).add(tag)
             if leftovers:
                 rest.append((tag, gate(fast_source("|".join(leftovers)))))
-        self.automaton = ahocorasick.Automaton()
         by_word: dict[str, list[tuple[bool, bool, frozenset[str]]]] = {}
         for (word, left, right), tags in entries.items():
             by_word.setdefault(word, []).append((left, right, frozenset(tags)))
-        for word, variants in by_word.items():
-            self.automaton.add_word(word, (word, tuple(variants)))
-        self.automaton.make_automaton()
+        # The words ride on the registry's single Aho-Corasick pass (prefilter.Registry.scan).
+        REGISTRY.add_words({word: (word, tuple(variants)) for word, variants in by_word.items()})
         self.rest = tuple(rest)
 
     def scan(self, text: str) -> list[Hit]:
         """Every hit in `text`, sorted by start (then longest first)."""
         hits: list[Hit] = []
         n = len(text)
-        if text:
-            for last, (word, variants) in self.automaton.iter(text):
+        active, found = REGISTRY.scan(text)
+        if found:
+            for last, (word, variants) in found:  # type: ignore[misc]
                 start = last - len(word) + 1
                 end = last + 1
                 for left, right, tags in variants:
@@ -142,7 +139,6 @@ class Vocabulary:
                     if right and end < n and _WORD_CHAR.match(text[end]):
                         continue
                     hits.append(Hit(start, end, word, tags))
-        active = REGISTRY.active(text) if self.rest else frozenset()
         for tag, g in self.rest:
             if g.id in active:
                 tags = frozenset({tag})

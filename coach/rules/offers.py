@@ -75,11 +75,13 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
     for m in mentions:
         c_start, c_end = _clause(ends, m.start, len(t))
         w_start = max(c_start, m.start - (60 if t[m.start:m.start + 1].isascii() else 40))
-        if not m.inherent and not _offered(t, hits, w_start, m.start, m.end):
+        before = hits.within(w_start, m.start, "")
+        after = hits.within(m.end, m.end + 12, "")
+        if not m.inherent and not _offered(t, before, after, w_start, m.start, m.end):
             continue
-        if m.kind == "capitulation" and hits.within(max(w_start, m.start - 6), m.start, "negation"):
+        if m.kind == "capitulation" and any("negation" in h.tags and h.start >= m.start - 6 for h in before):
             continue
-        mode = _mode(hits, w_start, m, c_end)
+        mode = _mode(before, after, m, min(c_end, m.end + 12))
         start, end = norm.span(m.start, m.end)
         found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end]))
     return found
@@ -109,42 +111,42 @@ def _clause(ends: list[int], pos: int, n: int) -> tuple[int, int]:
     return start, n
 
 
-def _offered(t: str, hits: Hits, w_start: int, m_start: int, m_end: int) -> bool:
+def _offered(t: str, before: list[Hit], after: list[Hit], w_start: int, m_start: int, m_end: int) -> bool:
     """An offer cue before the benefit (or a giving word right after it), no negation on the way,
-    and not the customer's demand quoted back."""
-    cues = hits.within(w_start, m_start, "cue")
+    and not the customer's demand quoted back. `before`/`after`: the marker hits around it."""
+    cues = [h for h in before if "cue" in h.tags]
     if cues:
-        cue = max(cues, key=lambda h: (h.end, -h.start))
-        cue_start = cue.start
-    else:
-        after = [h for h in hits.within(m_end, m_end + 12, "cue_after") if h.start <= m_end + 3]
-        if not after:
-            return False
+        cue_start = max(cues, key=lambda h: (h.end, -h.start)).start
+    elif any("cue_after" in h.tags and h.start <= m_end + 3 for h in after):
         cue_start = m_start
+    else:
+        return False
     # English words are longer: look further back for "can't" before "offer".
     reach = 12 if t[max(0, cue_start - 1):cue_start + 1].isascii() else 4
-    for neg in hits.within(max(w_start, cue_start - reach), m_start, "negation"):
-        if not (neg.word.startswith("不") and t[neg.start - 1:neg.start] == "要"):  # "要不再给您…": how about
-            return False
-    demands = hits.within(w_start, m_start, "demand")
+    low = max(w_start, cue_start - reach)
+    for h in before:
+        if "negation" in h.tags and h.start >= low:
+            if not (h.word.startswith("不") and t[h.start - 1:h.start] == "要"):  # "要不再给您…": how about
+                return False
+    demands = [h for h in before if "demand" in h.tags]
     if not demands:
         return True
     demand_end = max(h.end for h in demands)
-    return any(h.word not in lx.WEAK_CUES for h in hits.within(demand_end, m_start, "cue"))
+    return any("cue" in h.tags and h.start >= demand_end and h.word not in lx.WEAK_CUES for h in before)
 
 
-def _mode(hits: Hits, w_start: int, m: _Mention, c_end: int) -> Mode:
-    a_end = min(c_end, m.end + 12)
-    if (
-        hits.within(w_start, m.start, "restate") or hits.within(w_start, m.start, "restate_before")
-        or hits.within(m.end, a_end, "restate") or hits.within(m.end, a_end, "restate_after")
-    ):
-        return "restate"
+def _mode(before: list[Hit], after: list[Hit], m: _Mention, a_end: int) -> Mode:
+    for h in before:
+        if "restate" in h.tags or "restate_before" in h.tags:
+            return "restate"
+    for h in after:
+        if h.end <= a_end and ("restate" in h.tags or "restate_after" in h.tags):
+            return "restate"
     if m.inherent and m.amount is not None:
         return "total"
-    if hits.within(w_start, m.start, "total"):
+    if any("total" in h.tags for h in before):
         return "total"
-    if hits.within(max(w_start, m.start - 14), m.start, "increment"):
+    if any("increment" in h.tags and h.start >= m.start - 14 for h in before):
         return "increment"
     return "plain"
 

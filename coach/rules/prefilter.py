@@ -154,13 +154,21 @@ class Gate:
         return True
 
 
+Scan = tuple[frozenset[int], list[tuple[int, object]]]
+
+
 class Registry:
-    """Every gate of the rules, so that one scan per text tells which of them may match."""
+    """Every gate of the rules, so that one scan per text tells which of them may match.
+
+    Other components may add words with a payload (`add_words`); the same Aho-Corasick pass then
+    reports where they occur, so a text is scanned once for everything.
+    """
 
     def __init__(self) -> None:
         self.gates: list[Gate] = []
+        self._words: dict[str, object] = {}
         self._built: tuple[ahocorasick.Automaton | None, tuple[int, ...], list[int]] | None = None
-        self._memo: dict[str, frozenset[int]] = {}
+        self._memo: dict[str, Scan] = {}
 
     def add(self, pattern: str | re.Pattern[str]) -> Gate:
         compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
@@ -169,6 +177,12 @@ class Registry:
         self._built = None
         self._memo.clear()
         return g
+
+    def add_words(self, words: dict[str, object]) -> None:
+        """Words whose occurrences `scan` reports as (index of the last character, payload)."""
+        self._words.update(words)
+        self._built = None
+        self._memo.clear()
 
     def _build(self) -> tuple[ahocorasick.Automaton | None, tuple[int, ...], list[int]]:
         # Each literal knows the (gate, requirement) pairs it satisfies, as bits per gate.
@@ -179,18 +193,19 @@ class Registry:
                     by_gate = marks.setdefault(lit, {})
                     by_gate[g.id] = by_gate.get(g.id, 0) | (1 << k)
         automaton = None
-        if marks:
+        keys = set(marks) | set(self._words)
+        if keys:
             automaton = ahocorasick.Automaton()
-            for lit, by_gate in marks.items():
-                automaton.add_word(lit, tuple(by_gate.items()))
+            for key in keys:
+                automaton.add_word(key, (tuple(marks.get(key, {}).items()), self._words.get(key)))
             automaton.make_automaton()
         always = tuple(g.id for g in self.gates if not g.requirements)
         full = [(1 << len(g.requirements)) - 1 for g in self.gates]
         return automaton, always, full
 
-    def active(self, text: str) -> frozenset[int]:
-        """Ids of the gates whose requirements `text` meets (the last few texts are remembered:
-        every rule asks about the same draft in turn)."""
+    def scan(self, text: str) -> Scan:
+        """(ids of the gates whose requirements `text` meets, occurrences of the added words).
+        The last few texts are remembered: every rule asks about the same draft in turn."""
         found = self._memo.get(text)
         if found is not None:
             return found
@@ -198,15 +213,22 @@ class Registry:
             self._built = self._build()
         automaton, always, full = self._built
         met: dict[int, int] = {}
+        words: list[tuple[int, object]] = []
         if automaton is not None and text:
-            for _end, pairs in automaton.iter(text):
+            for end, (pairs, payload) in automaton.iter(text):
                 for gid, bits in pairs:
                     met[gid] = met.get(gid, 0) | bits
-        found = frozenset([*always, *(gid for gid, bits in met.items() if bits == full[gid])])
+                if payload is not None:
+                    words.append((end, payload))
+        found = (frozenset([*always, *(gid for gid, bits in met.items() if bits == full[gid])]), words)
         if len(self._memo) >= 64:
             self._memo.clear()
         self._memo[text] = found
         return found
+
+    def active(self, text: str) -> frozenset[int]:
+        """Ids of the gates whose requirements `text` meets."""
+        return self.scan(text)[0]
 
 
 REGISTRY = Registry()

@@ -102,3 +102,12 @@ def test_shipped_sets_load_cleanly() -> None:
     locales = [s.scenario.conversation.locale for s in result.scenarios]
     for locale in ("zh-CN", "zh-TW", "en"):
         assert locales.count(locale) >= 15, locale
+
+
+def test_json_validation_errors_carry_lines(tmp_path: Path) -> None:
+    text = ('{"name": "j",\n "scenarios": [\n  {"id": "j1", "description": "d",\n'
+            '   "conversation": {"turns": [{"role": "customer", "text": "hi there"}]},\n'
+            '   "expect": {"concession": "sometimes"}}\n ]\n}\n')
+    write(tmp_path, "j.json", text)
+    result = load_paths([tmp_path])
+    assert result.errors[0].line == 5 and "scenarios.0.expect.concession" in result.errors[0].message

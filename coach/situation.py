@@ -201,6 +201,9 @@ def choose_strategy(
     if wants_money:
         if ceiling <= 0:
             return "assess_and_follow_up", None
+        if standing:  # an earlier round's offer stands: only a raise of it, never a fresh first offer
+            total = raised_total(ceiling, standing, demanded)
+            return ("raise_in_callback", total) if total is not None else ("hold_final_offer", None)
         return "first_offer", first_offer_amount(ceiling, demanded)
     if case.ticket == "open":
         return "open_ticket_follow_up", None

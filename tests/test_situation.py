@@ -274,3 +274,17 @@ def test_a_voucher_the_validator_missed_still_counts_as_this_rounds_concession()
 )
 def test_asking_where_a_refund_is_is_not_asking_for_money(text: str, strategy: str) -> None:
     assert analyse(Conversation(turns=(Turn(role="customer", text=text),), policy=P80)).strategy == strategy
+
+
+def test_no_fresh_first_offer_while_an_earlier_offer_stands() -> None:
+    """Found by hypothesis: a warranty question beside a money demand in the callback round."""
+    turns = (
+        Turn(role="customer", text="叫你们领导来"),
+        Turn(role="agent", text="为表歉意给您补偿20元代金券。"),
+        Turn(role="customer", text="赔我100块", round=2),
+        Turn(role="customer", text="能免费修吗", round=2),
+    )
+    tight = analyse(Conversation(turns=turns, policy=Policy(max_compensation=Money(amount=1))))
+    assert tight.strategy == "hold_final_offer" and tight.offer_amount is None
+    roomy = analyse(Conversation(turns=turns, policy=P80))
+    assert roomy.strategy == "raise_in_callback" and roomy.offer_amount == 50

@@ -1,6 +1,7 @@
 """Load on the HTTP service: real `coach serve` processes, the scripted LLM server, loopback.
 
     .venv/bin/python benchmarks/bench_load.py [--delay 0.5] [--inflight 200] [--concurrency 64] [--workers 1]
+        [--queue-timeout S] [--only 1,5,6]
 
 1. One call: median of sequential suggestions over an LLM that takes --delay seconds.
 2. --concurrency suggestions at once: wall time against one call (target: within 3x).
@@ -62,8 +63,21 @@ async def sigterm_under_load(server: CoachServer, n: int) -> tuple[int, int, flo
     return batch.count(200), code, time.perf_counter() - started, [str(r.error) for r in batch.errors()]
 
 
+def stage_means(url: str) -> str:
+    """Mean seconds per pipeline stage so far, from the server's own /metrics."""
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+        if line.startswith(("coach_stage_seconds_sum{", "coach_stage_seconds_count{")):
+            head, value = line.rsplit(" ", 1)
+            stage = head.split('stage="', 1)[1].split('"', 1)[0]
+            (sums if "_sum{" in head else counts)[stage] = float(value)
+    return ", ".join(f"{k} {sums[k] / counts[k] * 1000:.0f} ms" for k in sorted(sums) if counts.get(k))
+
+
 def sections_1_to_4(llm: LLMServer, args: argparse.Namespace, failures: list[str]) -> None:
-    server = CoachServer(llm.base_url, workers=args.workers)
+    env = {} if args.queue_timeout is None else {"COACH_QUEUE_TIMEOUT_S": str(args.queue_timeout)}
+    server = CoachServer(llm.base_url, workers=args.workers, **env)
     try:
         asyncio.run(sequential(server.url, 3, 900))  # warm-up
         one = asyncio.run(sequential(server.url, 7, 1000))
@@ -73,6 +87,7 @@ def sections_1_to_4(llm: LLMServer, args: argparse.Namespace, failures: list[str
         conc = asyncio.run(burst(server.url, args.concurrency, 2000))
         ratio = conc.wall_s / one_s
         print(f"2. {args.concurrency} concurrent: wall {conc.wall_s:.2f}s = {ratio:.2f}x one call  [{conc.summary()}]")
+        print(f"   mean stage time so far (server /metrics): {stage_means(server.url)}")
         if conc.errors() or ratio > 3:
             failures.append(f"{args.concurrency} concurrent: ratio {ratio:.2f}, errors {len(conc.errors())}")
 
@@ -127,6 +142,7 @@ def main() -> int:
     p.add_argument("--inflight", type=int, default=200)
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--queue-timeout", type=float, default=None, help="COACH_QUEUE_TIMEOUT_S of the server (default: its default, 5)")
     p.add_argument("--only", default="1,5,6", help="sections to run: 1 (= 1-4, and 7), 5, 6")
     args = p.parse_args()
     only = {int(x) for x in args.only.split(",") if x.strip()}

@@ -7,6 +7,7 @@ Not part of the product.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -57,11 +58,24 @@ def wait_http(url: str, timeout_s: float = 90) -> None:
     raise RuntimeError(f"{url} did not answer 200 within {timeout_s} s")
 
 
+# The scripted LLM answers in the customer's language (a reply in another language is rejected
+# by the pipeline's language check and would be repaired): English for the English opening.
+_SCRIPT = {
+    "rules": [{"when": "call number", "content": {
+        "reply": "I understand how frustrating this is. I will look into it now and call you back by 5 pm today.",
+        "citations": []}}],
+    "steps": [{"content": {"reply": "非常理解您的心情，我马上为您核实情况，今天下午五点前给您回电。", "citations": []}}],
+}
+
+
 class LLMServer:
     def __init__(self, delay: float) -> None:
         self.port = free_port()
+        script = Path(tempfile.mkdtemp(prefix="coach-llm-")) / "script.json"
+        script.write_text(json.dumps(_SCRIPT, ensure_ascii=False), encoding="utf-8")
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "benchmarks" / "scripted_llm_server.py"), "--port", str(self.port), "--delay", str(delay)],
+            [sys.executable, str(ROOT / "benchmarks" / "scripted_llm_server.py"), "--port", str(self.port),
+             "--delay", str(delay), "--script", str(script)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_http(f"http://127.0.0.1:{self.port}/stats")

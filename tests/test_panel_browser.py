@@ -240,3 +240,30 @@ def test_panel_without_key_shows_the_401(page, server: _Server) -> None:  # noqa
     page.click("#suggest")
     page.wait_for_function("() => document.getElementById('status').textContent.startsWith('401')")
     assert page.locator("#status").get_attribute("class") == "status error"
+
+
+def test_sse_parser_and_span_mapping_in_the_page(page, server: _Server) -> None:  # noqa: ANN001
+    page.goto(f"{server.url}/panel")
+    events = page.evaluate(
+        """() => {
+            const seen = [];
+            const p = new CoachSSE.SSEParser((name, data) => seen.push([name, data]));
+            // split anywhere: inside a field name, between CR and LF, inside the data
+            for (const chunk of ["ev", "ent: passages\\r", "\\ndata: {\\"a\\"", ":1}\\r\\n\\r\\n",
+                                 ": keep-alive\\n\\n", "data: x\\ndata: y\\n\\n", "event: done\\ndata: z"]) p.push(chunk);
+            p.end();
+            return seen;
+        }"""
+    )
+    assert events == [["passages", '{"a":1}'], ["message", "x\ny"], ["done", "z"]]
+    # Spans count code points (Python); the page slices UTF-16: an emoji before the span.
+    marked = page.evaluate(
+        """() => {
+            const text = "😀 我真的无能为力了";
+            const div = document.createElement("div");
+            CoachLint.renderBackdrop(div, text, [{rule: "authority_exposure", severity: "block",
+                                                  message: "m", hint: "h", span: [5, 9]}]);
+            return div.querySelector("mark").textContent;
+        }"""
+    )
+    assert marked == "无能为力"

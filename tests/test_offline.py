@@ -177,9 +177,13 @@ _PHRASES = [
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     customer=st.lists(st.one_of(st.sampled_from(_PHRASES), st.text(min_size=1, max_size=40)), min_size=1, max_size=3),
-    agent=st.sampled_from(["", "为表歉意给您补偿20元代金券。", "I'll give you a 30 CNY voucher.", "您好，我来帮您查。"]),
+    agent=st.sampled_from([
+        "", "为表歉意给您补偿20元代金券。", "I'll give you a 30 CNY voucher.", "您好，我来帮您查。",
+        "在20元基础上再为您补偿30元代金券", "I've put a $10 voucher on your account.", "给您补偿60元代金券",
+        "我们的规定是30天内可以退货。", "营业时间到下午四点。",
+    ]),
     rnd=st.integers(min_value=1, max_value=3),
-    ceiling=st.one_of(st.none(), st.sampled_from([1.0, 10.0, 80.0, 500.0])),
+    ceiling=st.one_of(st.none(), st.sampled_from([1.0, 7.0, 10.0, 33.0, 80.0, 500.0])),
     ticket=st.sampled_from(["none", "open", "closed"]),
     at_fault=st.booleans(),
     n=st.integers(min_value=1, max_value=3),

@@ -54,6 +54,14 @@ class FixedRetriever:
         return self.passages[:k]
 
 
+def vary(conversation: Conversation, i: int) -> Conversation:
+    """A unique last customer turn, so no cache (query embeddings, retrieval) answers for free."""
+    turns = list(conversation.turns)
+    last = turns[-1]
+    turns[-1] = last.model_copy(update={"text": f"{last.text} #{i}-{time.perf_counter_ns() % 100000}"})
+    return conversation.model_copy(update={"turns": tuple(turns)})
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -130,8 +138,9 @@ async def raw_calls(base_url: str, n: int, messages) -> list[float]:
 async def coach_calls(coach: Coach, conversations: list[Conversation], n: int) -> list[float]:
     out = []
     for i in range(n):
+        conversation = vary(conversations[i % len(conversations)], i)
         t = time.perf_counter()
-        r = await coach.suggest(conversations[i % len(conversations)])
+        r = await coach.suggest(conversation)
         out.append((time.perf_counter() - t) * 1000)
         assert not r.degraded and r.suggestions[0].attempts == 1, r
     return out
@@ -197,8 +206,9 @@ async def concurrency(base_url: str, conversations: list[Conversation], count: i
         t = time.perf_counter()
         await coach.suggest(sample)
         ones.append(time.perf_counter() - t)
+        batch = [vary(conversations[i % len(conversations)], i) for i in range(count)]
         t, cpu, server = time.perf_counter(), time.process_time(), server_cpu(server_pid)
-        results = await asyncio.gather(*(coach.suggest(conversations[i % len(conversations)]) for i in range(count)))
+        results = await asyncio.gather(*(coach.suggest(c) for c in batch))
         manys.append(time.perf_counter() - t)
         cpu_coach += time.process_time() - cpu
         cpu_server += server_cpu(server_pid) - server
@@ -220,7 +230,7 @@ async def concurrency(base_url: str, conversations: list[Conversation], count: i
     firsts = []
     for i in range(5):
         t = time.perf_counter()
-        async for event in coach.stream(conversations[i % len(conversations)]):
+        async for event in coach.stream(vary(conversations[i % len(conversations)], i)):
             if event.kind == "passages":
                 firsts.append((time.perf_counter() - t) * 1000)
     print(f"stream [{label:<13}] passages event after p50 {statistics.median(firsts):6.2f} ms (LLM takes {one:.2f} s)")
@@ -245,7 +255,7 @@ def sse_over_http(llm_url: str, requests: int = 6) -> None:
             time.sleep(0.1)
         arrivals: dict[str, list[float]] = {}
         for i in range(requests):
-            body = {**CONVERSATIONS[i % len(CONVERSATIONS)], "n": 2}
+            body = {**vary(Conversation.model_validate(CONVERSATIONS[i % len(CONVERSATIONS)]), i).model_dump(mode="json"), "n": 2}
             t = time.perf_counter()
             with httpx.stream("POST", base + "/v1/suggestions", json=body,
                               headers={"Accept": "text/event-stream"}, timeout=30) as r:

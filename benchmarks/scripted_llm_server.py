@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     script = Script.from_file(args.script) if args.script else Script(reply=args.reply)
     app = make_app(script, delay=args.delay, model=args.model)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # A long keep-alive: clients reuse connections between bursts instead of racing a server-side close.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, timeout_keep_alive=75)
     return 0
 
 

@@ -10,6 +10,7 @@ the cue and the benefit, and it is not the customer's own demand quoted back. Wh
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,13 +103,8 @@ def clause_ends(t: str) -> list[int]:
 
 
 def _clause(ends: list[int], pos: int, n: int) -> tuple[int, int]:
-    start = 0
-    for e in ends:
-        if e <= pos:
-            start = e
-        else:
-            return start, e
-    return start, n
+    i = bisect_right(ends, pos)
+    return (ends[i - 1] if i else 0), (ends[i] if i < len(ends) else n)
 
 
 def _offered(t: str, before: list[Hit], after: list[Hit], w_start: int, m_start: int, m_end: int) -> bool:

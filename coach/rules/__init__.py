@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coach.rules.normalize import normalize_cached
 from coach.rules.offers import FoundOffer, find_offers
-from coach.rules.registry import DEFAULT_FAILURE_POLICY, RULE_IDS, RULES, FailurePolicy, run_rules
+from coach.rules.prefilter import REGISTRY
+from coach.rules.registry import CLEAN, DEFAULT_FAILURE_POLICY, RULE_IDS, RULES, FailurePolicy, run_rules
 from coach.rules.state import concessions, round_state
-from coach.types import Policy, ValidationResult, Turn
+from coach.types import Policy, RoundState, Turn, ValidationResult
+
+_NO_STATE = RoundState()
 
 __all__ = [
     "FailurePolicy", "FoundOffer", "RULES", "RULE_IDS", "concessions", "find_offers", "round_state",
@@ -35,4 +39,8 @@ def validate(
     t2s); spans index the original `draft`. `locale` is accepted for symmetry with the API; the
     patterns of every language are always applied, since drafts mix languages.
     """
-    return run_rules(draft, round_state(turns), policy, RULES, failure_policy)
+    if not REGISTRY.active(normalize_cached(draft).text):
+        return CLEAN  # not one literal any rule needs: nothing can fire
+    # The conversation matters only to judge the draft's own offers; without any, skip reading it.
+    state = round_state(turns) if turns and find_offers(draft) else _NO_STATE
+    return run_rules(draft, state, policy, RULES, failure_policy)

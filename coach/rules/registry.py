@@ -32,7 +32,7 @@ class FailurePolicy:
 
 
 DEFAULT_FAILURE_POLICY = FailurePolicy()
-_OK = ValidationResult(ok=True)
+CLEAN = ValidationResult(ok=True)
 
 
 def run_rules(
@@ -47,7 +47,7 @@ def run_rules(
     for rule in rules:
         found.extend(rule.check(draft, state, policy))
     if not found:
-        return _OK
+        return CLEAN
     if failure_policy.overrides:
         found = [failure_policy.apply(v) for v in found]
     found.sort(key=lambda v: (v.span[0], v.span[1]))

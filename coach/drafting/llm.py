@@ -172,7 +172,8 @@ class LLMDrafter:
             async for attempt in retrying:
                 with attempt:
                     return await self._call(request, n, meter)
-        except LLMError:
+        except LLMError as exc:  # no time left, or an answer that is not a completion
+            LLM_ERRORS.labels(exc.kind).inc()
             raise
         except openai.APIError as exc:
             kind = error_kind(exc)

@@ -54,10 +54,9 @@ def _free_port() -> int:
 
 
 class _Server:
-    def __init__(self, db: Path) -> None:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, COACH_BACKEND="offline", COACH_API_KEYS=KEY, COACH_DATABASE=str(db)
-        )
+    def __init__(self, db: Path, **env: str) -> None:
+        values = {"COACH_BACKEND": "offline", "COACH_API_KEYS": KEY, "COACH_DATABASE": str(db), **env}
+        settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
         self.db = db
         self.app = create_app(settings)
         self.app.add_api_route("/_desk", self._desk, include_in_schema=False)
@@ -105,6 +104,19 @@ class _Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
     srv = _Server(tmp_path_factory.mktemp("panel") / "feedback.sqlite3")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def dead_llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
+    """Configured for an LLM endpoint where nothing listens: every answer is degraded."""
+    srv = _Server(
+        tmp_path_factory.mktemp("panel-degraded") / "feedback.sqlite3",
+        COACH_BACKEND="openai", OPENAI_BASE_URL=f"http://127.0.0.1:{_free_port()}/v1", OPENAI_API_KEY="unused",
+        COACH_LLM_RETRIES="0",
+    )
     srv.start()
     yield srv
     srv.stop()
@@ -267,3 +279,21 @@ def test_sse_parser_and_span_mapping_in_the_page(page, server: _Server) -> None:
         }"""
     )
     assert marked == "无能为力"
+
+
+def test_degraded_answer_shows_the_badge(browser, dead_llm_server: _Server) -> None:  # noqa: ANN001
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{dead_llm_server.url}/panel#key={KEY}")
+        page.fill("#turn-text", CUSTOMER)
+        page.click("#add-turn")
+        page.click("#suggest")
+        page.locator("#suggestions .suggestion").first.wait_for()
+        badge = page.locator("#degraded")
+        badge.wait_for(state="visible")
+        assert "llm_error" in badge.inner_text()
+        assert page.locator("#suggestions .suggestion .badge-offline").count() >= 1
+    finally:
+        context.close()

@@ -10,6 +10,7 @@ import re
 
 from coach.rules.markers import Vocabulary
 from coach.rules.prefilter import gate
+from coach.rules.regex_tools import fast_source, split_alternatives
 from coach.rules.numerals import CHINESE_NUMERAL_CHARS
 
 _CN = f"[{CHINESE_NUMERAL_CHARS}]+"
@@ -138,7 +139,7 @@ DISCOUNT_G = gate(DISCOUNT)
 SUM_G = gate(SUM)
 SUM_CUR_G = gate(SUM_CUR)
 # Registry gates of every benefit or form wording: when none is active, a text offers nothing.
-_BENEFIT_GATES = [gate(p) for _, p in (*BENEFITS, *FORMS)]
+_BENEFIT_GATES = [gate(alt) for _, p in (*BENEFITS, *FORMS) for alt in split_alternatives(fast_source(p.pattern)) if alt]
 MENTION_GATE_IDS = frozenset(
     g.id for g in (MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, DISCOUNT_G, SUM_G, SUM_CUR_G, *_BENEFIT_GATES)
 )

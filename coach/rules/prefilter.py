@@ -117,6 +117,10 @@ def _best(reqs: list[frozenset[str]]) -> Req:
     return max(reqs, key=_quality) if reqs else None
 
 
+def _smallest(reqs: list[frozenset[str]]) -> frozenset[str]:
+    return min(reqs, key=lambda r: (len(r), -min(len(x) for x in r)))
+
+
 def _quality(req: frozenset[str]) -> tuple[int, int, str]:
     return (min(len(s.strip()) for s in req), -len(req), min(req))
 
@@ -125,13 +129,17 @@ def _item(op: object, av: object) -> list[frozenset[str]]:
     if op is C.SUBPATTERN:
         return _conj(av[-1])  # type: ignore[index]
     if op is C.BRANCH:
-        union: set[str] = set()
-        for alt in av[1]:  # type: ignore[index]
-            best = _best(_conj(alt))
-            if best is None:
-                return []
-            union |= best
-        return [frozenset(union)] if len(union) <= _MAX_SET else []
+        per_alt = [_conj(alt) for alt in av[1]]  # type: ignore[index]
+        if any(not reqs for reqs in per_alt):
+            return []
+        # The most selective set of each alternative; when their union is too large, the smallest.
+        for pick in (_best, _smallest):
+            union: set[str] = set()
+            for reqs in per_alt:
+                union |= pick(reqs)  # type: ignore[arg-type]
+            if len(union) <= _MAX_SET:
+                return [frozenset(union)]
+        return []
     if op in (C.MAX_REPEAT, C.MIN_REPEAT):
         low, _high, sub = av  # type: ignore[misc]
         return _conj(sub) if low >= 1 else []

@@ -31,7 +31,23 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\
 _TAGS = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
 # Left-overs of a cut-open tag attribute, e.g. ' 3px 15px">'.
 _STYLE_RESIDUE = re.compile(r"\s*(?:\d+(?:px|em|pt|%)\s*)+[\"']?>")
-_PINYIN = re.compile(rf"(?<=[{_HAN}])[(\uff08]{_SYLLABLE}[)\uff09]")
+_PINYIN = re.compile(rf"(?<=[{_HAN}])[(\uff08](?P<syl>{_SYLLABLE})[)\uff09]")
+# The shape of a real Mandarin syllable (tone marks removed, ü as v): "(ok)" or "(wechat)" after a
+# Han character is a gloss, not an annotation, and stays.
+_REAL_SYLLABLE = re.compile(
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
+    r"(?:a|o|e|i|u|v|ai|ei|ao|ou|an|en|ang|eng|ong|er|ia|ie|iao|iu|ian|in|iang|ing|iong"
+    r"|ua|uo|uai|ui|uan|un|uang|ue|ve|van|vn)"
+)
+_TONELESS = str.maketrans(
+    "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuvvvvv"
+)
+
+
+def _drop_annotation(match: re.Match[str]) -> str:
+    plain = match.group("syl").translate(_TONELESS)
+    return "" if _REAL_SYLLABLE.fullmatch(plain) else match.group(0)
+
 # A misaligned fragment: "?" glued to a Han character (or to an annotation), maybe the tail of a lost
 # annotation, a run of non-ASCII characters, and then the orphaned last byte: an ASCII letter glued
 # before a Han character or an annotation ("...竭M行", "...鳂I(yè)"), or a "?" before a tag remnant
@@ -49,6 +65,16 @@ _SPACE_RUNS = re.compile(r"[ ]{2,}")
 _BLANKS = re.compile(r"\n\s*\n+")
 
 _MIN_REPEAT = 16  # characters: shorter repeats are ordinary phrasing
+
+
+def _drop_annotations(text: str) -> str:
+    # A removal can bring the next annotation up against a Han character ("服(wù)(wù)"): repeat.
+    for _ in range(4):
+        cleaned = _PINYIN.sub(_drop_annotation, text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
 
 
 def _repair(match: re.Match[str]) -> str:
@@ -113,7 +139,7 @@ def clean_text(raw: str) -> str:
     text = _STYLE_RESIDUE.sub("", text)
     if "?" in text:
         text = _GARBLED.sub(_repair, text)
-    text = _PINYIN.sub("", text)
+    text = _drop_annotations(text)
     if "?" in text:
         text = _LEADING_JUNK.sub("", text)
         text = _QMARK_BEFORE_QUOTE.sub("", text)

@@ -5,7 +5,7 @@ Ranking (see benchmarks/RESULTS-retrieval.md for the numbers behind it):
   (English words and Chinese synonyms map to the corpus' own terms, at a lower weight);
 - when the passages have vectors (bundled corpus: precomputed; small custom corpora: embedded at
   build time), the BM25 scores and the cosine similarities are fused (`coach.knowledge.fusion`).
-A query whose terms are all unknown and which has no vectors to fall back on gets no passages.
+A query none of whose terms (glossary expansions included) is known gets no passages.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ class KnowledgeBase:
     # -- ranking ----------------------------------------------------------------------------
     def _rank(self, weights: dict[str, float], texts: list[tuple[str, float]], k: int) -> list[Passage]:
         lexical = self.bm25.scores(weights)
-        semantic = self.dense.scores(texts) if self.dense is not None else None
-        if lexical is None and semantic is None:
+        if lexical is None:  # no known term: no passages (the dense side never answers alone)
             return []
+        semantic = self.dense.scores(texts) if self.dense is not None else None
         combined = fuse(lexical, semantic)
         return [self.passages[i].model_copy(update={"score": round(float(combined[i]), 4)}) for i in top_k(combined, k)]
 

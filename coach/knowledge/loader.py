@@ -128,6 +128,7 @@ def load_knowledge_base(settings: Settings) -> KnowledgeBase:
             return _load(folder)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("guideline cache %s unreadable (%s); rebuilding", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)
     kb = build_knowledge_base(docs)
     try:
         _save(folder, kb)

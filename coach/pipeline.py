@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from coach.config import Settings
 from coach.drafting.meter import metering
-from coach.errors import LLMError, TemplateError
+from coach.errors import CoachError, LLMError, TemplateError
 from coach.metrics import DEGRADED, STAGE_LATENCY
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
@@ -222,10 +222,16 @@ class Coach:
         ok: list[Suggestion] = []
         failures: list[str] = []
         tasks: list[asyncio.Task[tuple[Suggestion | None, str | None]]] = []
+        max_repairs = self.settings.max_repairs
+        try:
+            repair_template = self.prompts.get(None, default=DEFAULT_REPAIR)
+        except CoachError as exc:  # a prompts folder without a repair template: no repairs
+            log.error("no repair template (%s): rejected drafts go to the fallback", exc.message)
+            repair_template, max_repairs = self.prompts.get(None), 0
         ctx = RepairContext(
             conversation=conversation, situation=request.situation, passages=request.passages,
-            repair_template=self.prompts.get(None, default=DEFAULT_REPAIR), llm=self.llm, check=check,
-            max_repairs=self.settings.max_repairs, build_context=build_context,
+            repair_template=repair_template, llm=self.llm, check=check,
+            max_repairs=max_repairs, build_context=build_context,
         )
         try:
             async with asyncio.timeout_at(deadline):

@@ -336,3 +336,16 @@ async def test_a_reply_that_stays_in_the_wrong_language_never_reaches_the_agent(
         conversation("My parcel is late again, this is ridiculous."))
     assert (response.degraded, response.degraded_reason) == (True, "invalid_after_repair")
     assert response.suggestions[0].text == SAFE_REPLIES["en"][0] or response.suggestions[0].text.isascii()
+
+
+async def test_a_prompts_folder_without_repair_template_falls_back_instead_of_failing(tmp_path):
+    (tmp_path / "reply").mkdir()
+    (tmp_path / "reply" / "v1.md.j2").write_text(
+        "---\nname: reply\nversion: 1\n---\n{% block system %}s{% endblock %}\n{% block user %}u{% endblock %}\n",
+        encoding="utf-8")
+    llm = ScriptedDrafter(["我无能为力。"])
+    coach = Coach(settings=llm_settings(), retriever=FakeRetriever(), prompts=PromptRegistry(tmp_path),
+                  offline=FakeOffline(), llm=llm, analyse=fake_analyse, validate=fake_validate)
+    response = await coach.suggest(conversation())
+    assert (response.degraded, response.degraded_reason) == (True, "invalid_after_repair")
+    assert len(llm.requests) == 1

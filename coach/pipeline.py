@@ -22,6 +22,7 @@ from typing import Any, Literal
 from coach.config import Settings
 from coach.drafting.meter import metering
 from coach.errors import CoachError, LLMError, TemplateError
+from coach.logging_setup import current_request_id
 from coach.metrics import DEGRADED, STAGE_LATENCY
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
@@ -132,7 +133,7 @@ class Coach:
         started = time.perf_counter()
         deadline = loop.time() + self.settings.deadline_s
         clock = _Clock()
-        request_id = uuid.uuid4().hex
+        request_id = current_request_id() or uuid.uuid4().hex  # the service's X-Request-ID when there is one
         template = self.prompts.get(conversation.template)
         with clock.stage("situation"):
             situation = self._situation(conversation)

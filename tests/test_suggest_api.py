@@ -209,3 +209,9 @@ async def test_templates_route_reports_a_broken_edit_while_the_last_good_serves(
         path.write_text(text, encoding="utf-8")
         os.utime(path, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
         assert (await c.get("/v1/templates")).json()["errors"] == []
+
+
+async def test_request_id_is_the_services():
+    async with client(app_with()) as c:
+        r = await c.post("/v1/suggestions", json=BODY, headers={"X-Request-ID": "req-12345678"})
+    assert r.json()["request_id"] == r.headers["x-request-id"]

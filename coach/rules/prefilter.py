@@ -11,6 +11,7 @@ runs. The derivation is conservative: it only ever skips a pattern when no match
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -220,12 +221,12 @@ class Registry:
         if self._built is None:
             self._built = self._build()
         automaton, always, full = self._built
-        met: dict[int, int] = {}
+        met: defaultdict[int, int] = defaultdict(int)
         words: list[tuple[int, object]] = []
         if automaton is not None and text:
             for end, (pairs, payload) in automaton.iter(text):
                 for gid, bits in pairs:
-                    met[gid] = met.get(gid, 0) | bits
+                    met[gid] |= bits
                 if payload is not None:
                     words.append((end, payload))
         found = (frozenset([*always, *(gid for gid, bits in met.items() if bits == full[gid])]), words)

@@ -138,3 +138,15 @@ def test_unhandled_error_is_json_500_with_request_id(tmp_path) -> None:
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert response.headers["X-Request-ID"]
+
+
+def test_keys_hold_under_a_path_prefix(tmp_path) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    inner = create_app(_settings(COACH_API_KEYS=KEY, COACH_DATABASE=str(tmp_path / "fb.db")))
+    client = TestClient(Starlette(routes=[Mount("/coach", app=inner)]))
+    assert client.get("/coach/v1/feedback/recent").status_code == 401
+    ok = client.get("/coach/v1/feedback/recent", headers={"Authorization": f"Bearer {KEY}"})
+    assert ok.status_code == 200
+    assert client.get("/coach/healthz").status_code == 200

@@ -19,6 +19,16 @@ from coach.metrics import INFLIGHT, QUEUE_WAIT, QUEUED, REJECTED, SHED
 PROTECTED_PREFIX = "/v1/"
 
 
+def app_path(scope: Scope) -> str:
+    """The request path as the app's routes see it: without the root path of a mount or proxy
+    prefix, so that a prefix cannot walk around a guard."""
+    path = scope.get("path", "")
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):] or "/"
+    return path
+
+
 class ApiKeyMiddleware:
     """With service keys configured, every /v1/* request needs `Authorization: Bearer <key>`."""
 
@@ -31,7 +41,7 @@ class ApiKeyMiddleware:
             scope["type"] == "http"
             and self.keys
             and scope.get("method") != "OPTIONS"
-            and (scope["path"] + "/").startswith(PROTECTED_PREFIX)
+            and (app_path(scope) + "/").startswith(PROTECTED_PREFIX)
         ):
             token = bearer_token(Headers(scope=scope).get("authorization"))
             if token is None or not key_matches(token, self.keys):
@@ -99,8 +109,11 @@ class BackpressureMiddleware:
         self.paths = frozenset(p.rstrip("/") for p in paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "").rstrip("/")
-        if scope["type"] != "http" or scope.get("method") != "POST" or path not in self.paths:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        path = app_path(scope).rstrip("/")
+        if path not in self.paths:
             await self.app(scope, receive, send)
             return
         QUEUED.labels(route=path).inc()

@@ -144,6 +144,8 @@ def context_moves(agent_text: str, customer_text: str) -> tuple[str, ...]:
 
 # Words a sentence spends on the thing it is about; used to name the topic in a reply.
 _TOPICS: tuple[tuple[str, str], ...] = (
+    ("food", r"外卖|酸奶|餐品|饭菜|食品|过期|披萨|pizza|meal|food|takeaway|yogurt"),
+    ("appliance", r"冰箱|空调|洗衣机|吸尘器|电视|热水器|微波炉|fridge|refrigerator|washer|washing machine|vacuum|air ?con|dishwasher|blender|\btv\b"),
     ("phone", r"手机|屏幕|充电|耳机|手表|phone|screen|mobile|earbuds|headphones|watch"),
     ("broadband", r"宽带|网速|断网|wifi|wi-fi|broadband|internet"),
     ("delivery", r"快递|包裹|物流|送货|配送|parcel|package|delivery|courier"),
@@ -151,7 +153,7 @@ _TOPICS: tuple[tuple[str, str], ...] = (
     ("account", r"账户|账号|银行卡|存款|存钱|卡掉了|卡丢了|丢了卡|account|bank card|deposit|card"),
     ("home", r"钥匙|锁在|门锁|keys|locked out|lock"),
     ("order", r"订单|下单|退货|order|purchase|return"),
-    ("travel", r"火车|高铁|列车|航班|机票|车票|train|flight|ticket to"),
+    ("travel", r"火车|高铁|列车|航班|机票|车票|行程|train|flight|ticket to|booking|trip"),
 )
 
 _PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)")

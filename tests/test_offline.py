@@ -147,6 +147,20 @@ def test_citations_follow_the_strategy() -> None:
         assert any(phrase in to_simplified(by_id[c].text).replace("(zuì)", "") for c in cited), (row_id, cited)
 
 
+@pytest.mark.parametrize(
+    ("text", "locale", "word"),
+    [
+        ("我的宽带又断网了，叫你们领导来！", None, "宽带"),
+        ("我的宽带又断网了，叫你们领导来！", "zh-TW", "寬帶"),  # s2tw converts characters, not phrases
+        ("My broadband keeps dropping, get me a manager!", None, "broadband"),
+    ],
+)
+def test_a_known_topic_is_named_in_every_reply(text: str, locale: str | None, word: str) -> None:
+    situation = analyse(Conversation(turns=(Turn(role="customer", text=text),), locale=locale))
+    for draft in compose(situation, (), 3):
+        assert word in draft.text, draft.text
+
+
 def test_different_conversations_get_different_phrasings() -> None:
     texts = set()
     for i in range(12):

@@ -27,6 +27,7 @@ _LEAD_MOVES = (
 # Strategies built around the standing offer (a `core_generic` variant serves when it has no amount).
 _NEEDS_STANDING = frozenset({"hold_offer_propose_callback", "confirm_offer", "hold_final_offer"})
 _NEEDS_OFFER = frozenset({"first_offer", "raise_in_callback"})
+_NO_BRIDGE = frozenset({"confirm_offer"})  # a thank-you needs no reminder of the issue
 _MAX_CITATIONS = 2
 _FALLBACK_CUES = "calm_and_help"  # every reply opens by calming the feelings
 
@@ -60,8 +61,12 @@ class OfflineDrafter:
         joiner = " " if situation.script == "en" else ""
         drafts: list[Draft] = []
         seen: set[str] = set()
+        bridge = book.topic_bridge if situation.topic and strategy not in _NO_BRIDGE else ()
         for i in range(max(1, min(n, 3))):
-            pieces = [_pick(leads, seed, i), _pick(cores, seed >> 8, i)]
+            core = _pick(cores, seed >> 8, i)
+            pieces = [_pick(leads, seed, i), core]
+            if bridge and not any(f"{{{name}}}" in core for name in ("topic", "device", "alternative")):
+                pieces.insert(1, _pick(bridge, seed >> 24, i))
             if closes:
                 pieces.append(_pick(closes, seed >> 16, i))
             text = joiner.join(p.format(**values) for p in pieces).strip()

@@ -42,6 +42,7 @@ class Phrasebook:
     callbacks: Variants
     leads: dict[str, Variants]
     strategies: dict[str, dict[str, Variants]]
+    topic_bridge: Variants = ()
 
 
 @dataclass(frozen=True)
@@ -181,4 +182,5 @@ def _book(script: Script, raw: dict[str, Any], name: str) -> Phrasebook:
         callbacks=_strings(raw["callbacks"], f"{name}: callbacks"),
         leads=leads,
         strategies=strategies,
+        topic_bridge=_strings(raw["topic_bridge"], f"{name}: topic_bridge") if "topic_bridge" in raw else (),
     )

@@ -10,8 +10,10 @@ life of the process) where it answers 400/501 "not supported".
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,6 +37,13 @@ CONNECTION_POOLS = 8
 # without it from then on (for the life of the process).
 _NO_STRUCTURED: set[tuple[str, str]] = set()
 _SINGLE_CHOICE: set[tuple[str, str]] = set()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for all pools (building one costs ~30 ms; httpx would build one per client),
+    made as httpx makes it: certifi, or SSL_CERT_FILE / SSL_CERT_DIR when set."""
+    return httpx.create_ssl_context()
 
 
 def _choice_failure(finish_reason: str | None, content: str | None) -> str:
@@ -88,7 +97,8 @@ class LLMDrafter:
         # at 64 concurrent calls one pool costs ~10 ms of CPU per call. Several small pools, used in
         # turn, keep that cost flat.
         self.clients = [client] if client is not None else [
-            AsyncOpenAI(base_url=settings.openai_base_url, api_key=key, max_retries=0, timeout=settings.llm_timeout_s)
+            AsyncOpenAI(base_url=settings.openai_base_url, api_key=key, max_retries=0, timeout=settings.llm_timeout_s,
+                        http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()))
             for _ in range(max(1, pools))
         ]
         self.client = self.clients[0]

@@ -147,6 +147,17 @@ def test_cli_suggest_from_stdin(offline_env, capsys, monkeypatch):
     assert all(s["validation"]["ok"] for s in body["suggestions"])
 
 
+def test_cli_suggest_stream(offline_env, capsys, monkeypatch):
+    import coach.knowledge
+
+    monkeypatch.setattr(coach.knowledge, "load_knowledge_base", lambda settings: FakeRetriever())
+    conv = {"turns": [{"role": "customer", "text": "Where is my parcel?"}], "n": 2}
+    code, out, _ = run_cli(["suggest", "--stream"], json.dumps(conv), capsys, monkeypatch)
+    events = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and events[0]["event"] == "passages" and events[-1]["event"] == "done"
+    assert [e["event"] for e in events[1:-1]] == ["suggestion"] * len(events[-1]["data"]["suggestions"])
+
+
 @pytest.mark.parametrize("stdin,needle", [("not json", "not JSON"), ('{"turns": []}', "turns"), ("[1]", "conversation")])
 def test_cli_suggest_bad_input(offline_env, capsys, monkeypatch, stdin, needle):
     code, _, err = run_cli(["suggest"], stdin, capsys, monkeypatch)

@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--template", metavar="NAME@VER", help="override the conversation's template")
     p.add_argument("-n", type=int, choices=(1, 2, 3), help="override the number of candidates")
     p.add_argument("--compact", action="store_true", help="one line of JSON instead of indented")
+    p.add_argument("--stream", action="store_true",
+                   help='print the events as they happen, one JSON line each: {"event": "passages" | "suggestion" | "done", "data": ...}')
     p.set_defaults(handler=_handle)
 
 
@@ -62,12 +64,17 @@ def _handle(args: argparse.Namespace) -> int:
 
     async def run():
         try:
-            return await coach.suggest(conversation)
+            if not args.stream:
+                return await coach.suggest(conversation)
+            async for event in coach.stream(conversation):
+                print(json.dumps({"event": event.kind, "data": event.data}, ensure_ascii=False), flush=True)
+            return None
         finally:
             if coach.llm is not None and hasattr(coach.llm, "aclose"):
                 await coach.llm.aclose()
 
     response = asyncio.run(run())
-    indent = None if args.compact else 2
-    print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=indent))
+    if response is not None:
+        indent = None if args.compact else 2
+        print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=indent))
     return 0

@@ -168,7 +168,7 @@ def fold(text: str) -> str:
     return _PINYIN.sub("", to_simplified(text)).lower()
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 

@@ -87,6 +87,15 @@ def test_a_broken_file_is_reported_by_name(working_copy: Path, name: str, old: s
     assert name.split(".")[0] in str(info.value) and message in str(info.value)
 
 
+def test_a_broken_working_copy_falls_back_to_the_bundled_phrasings(
+    working_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (working_copy / "en.yaml").write_text("strategies: [", encoding="utf-8")
+    drafter = OfflineDrafter(Settings(_env_file=None, COACH_PROMPTS_DIR=str(working_copy.parent)))
+    assert drafter.phrasebooks.origin == str(BUNDLED)
+    assert "en.yaml" in caplog.text
+
+
 def test_a_missing_file_is_a_template_error(working_copy: Path) -> None:
     (working_copy / "en.yaml").unlink()
     with pytest.raises(TemplateError, match="en.yaml"):

@@ -11,14 +11,19 @@ none when no passage fits.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from coach.config import Settings
+from coach.errors import TemplateError
 from coach.drafting.phrasebook import Phrasebook, Phrasebooks, Variants, load_phrasebooks, offline_folder
 from coach.moves import fold
 from coach.types import Draft, DraftRequest, Passage, Situation
+
+log = logging.getLogger("coach.offline")
 
 # The move whose lead opens the reply when the strategy has no lead of its own, strongest first.
 _LEAD_MOVES = (
@@ -40,7 +45,7 @@ class OfflineDrafter:
     def __init__(self, settings: Settings | None = None, *, phrasebooks: Phrasebooks | None = None,
                  folder: Path | None = None) -> None:
         if phrasebooks is None:
-            phrasebooks = load_phrasebooks(folder if folder is not None else offline_folder(settings))
+            phrasebooks = _load_or_bundled(folder if folder is not None else offline_folder(settings))
         self.phrasebooks = phrasebooks
 
     async def draft(self, request: DraftRequest) -> list[Draft]:
@@ -92,6 +97,19 @@ class OfflineDrafter:
             if len(chosen) >= _MAX_CITATIONS:
                 break
         return tuple(chosen[:_MAX_CITATIONS])
+
+
+def _load_or_bundled(folder: Traversable | Path) -> Phrasebooks:
+    """A prompt engineer's broken working copy is reported and the bundled phrasings serve instead;
+    broken bundled phrasings are a TemplateError (a packaging bug, not something to serve around)."""
+    bundled = offline_folder(None)
+    try:
+        return load_phrasebooks(folder)
+    except TemplateError:
+        if str(folder) == str(bundled):
+            raise
+        log.exception("offline phrasings in %s failed to load; using the bundled ones", folder)
+        return load_phrasebooks(bundled)
 
 
 def compose(situation: Situation, passages: Sequence[Passage] = (), n: int = 1) -> list[Draft]:

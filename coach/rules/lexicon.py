@@ -45,10 +45,10 @@ SUM_CUR = re.compile(rf"(?:¥|rmb|cny|人民币|us\$|\$|usd)\s*{_NUMTOK}\s*{_UNI
 FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
-        ("voucher", r"代金券|优惠券|抵用券|购物券|现金券|礼券|折扣券|礼品卡|折价券|抵用金|购物金|\bvouchers?\b|\bcoupons?\b|gift ?cards?"),
+        ("voucher", r"代金券|优惠券|抵用券|购物券|现金券|礼券|折扣券|礼品卡|折价券|抵用金|购物金|无门槛券|满减券|券|\bvouchers?\b|\bcoupons?\b|gift ?cards?"),
         ("red_packet", r"红包|red (?:packet|envelope)s?"),
         ("credit", r"账户余额|余额|储值金|回馈金|store credit|account credit|\bcredit\b"),
-        ("refund", r"退款|退费|退还|退回|退您|退给您|\brefund(?:ed)?\b|money back"),
+        ("refund", r"退款|退费|退还|退回|退您|退给您|退(?:运|邮)费|退差价|\brefund(?:ed)?\b|money back"),
         ("cash", r"现金|打到您的?(?:银行卡|支付宝|微信)|\bcash\b"),
     )
 )
@@ -65,7 +65,7 @@ BENEFITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("fee_waiver", r"免(?:收|除|去|掉)(?:您的?)?[\u4e00-\u9fff]{0,4}费|不(?:收|收取|用付|用支付|需要?支付)(?:您的?)?[\u4e00-\u9fff]{0,4}费|"
             r"包邮|免(?:运|邮|上门|服务|安装|维修|检测|手续)费|运费(?:也)?(?:由我们|我们来?)(?:来)?(?:承担|出|付)|费(?:用)?(?:我们)?(?:也)?(?:给您|帮您|为您)(?:免了|免掉|全免|减免了?)|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
         ("upgrade", r"升级(?:为|到|成)|免费升级|\bupgrade\b"),
-        ("extra", r"赠品|\bthrow(?:ing)? in\b|\bfree months?\b|\bmonths? (?:of [a-z]+ )?(?:for )?free\b|\bon the house\b"),
+        ("extra", r"赠品|礼品|小礼物|礼物|\bthrow(?:ing)? in\b|\bfree months?\b|\bmonths? (?:of [a-z]+ )?(?:for )?free\b|\bon the house\b"),
         ("money", r"补偿金|赔偿金|补偿|赔偿|\bcompensat\w*"),
     )
 )

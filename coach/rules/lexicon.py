@@ -63,9 +63,9 @@ BENEFITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("free_visit", r"免费上门|上门(?:服务|检测|维修)?(?:也)?免费|free (?:home |on-?site )?visits?|technician .{0,20}free of charge"),
         ("free_repair", r"免费(?:维修|修理|修复|保修|换屏|更换)|(?:维修|修理)(?:费用?)?(?:全)?免费|free (?:of charge )?repairs?|repair (?:it )?(?:for free|at no (?:cost|charge))"),
         ("fee_waiver", r"免(?:收|除|去|掉)(?:您的?)?[\u4e00-\u9fff]{0,4}费|不(?:收|收取|用付|用支付|需要?支付)(?:您的?)?[\u4e00-\u9fff]{0,4}费|"
-            r"包邮|免(?:运|邮|上门|服务|安装|维修|检测|手续)费|运费(?:也)?(?:由我们|我们来?)(?:来)?(?:承担|出|付)|费(?:用)?(?:我们)?(?:也)?(?:给您|帮您|为您)(?:免了|免掉|全免|减免了?)|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
+            r"包邮|免(?:运|邮|上门|服务|安装|维修|检测|手续)费|运费(?:也)?(?:由我们|我们来?)(?:来)?(?:承担|出|付)|费(?:用)?(?:我们)?(?:也)?(?:给您|帮您|为您)(?:免了|免掉|全免|减免了?)|\bwaive\b|\bwaived\b|free (?:shipping|delivery)|\bcover (?:the |your )?(?:return )?(?:shipping|postage|delivery)\b|no (?:shipping|service|handling|call-?out) (?:fee|charge)"),
         ("upgrade", r"升级(?:为|到|成)|免费升级|\bupgrade\b"),
-        ("extra", r"赠品|礼品|小礼物|礼物|\bthrow(?:ing)? in\b|\bfree months?\b|\bmonths? (?:of [a-z]+ )?(?:for )?free\b|\bon the house\b"),
+        ("extra", r"赠品|礼品|小礼物|礼物|送(?:您|你)(?:一|两|1|2)(?:个|根|张|份|件|台|支|瓶|盒|套)|\bthrow(?:ing)? in\b|\bfree months?\b|\bmonths? (?:of [a-z]+ )?(?:for )?free\b|\bon the house\b"),
         ("money", r"补偿金|赔偿金|补偿|赔偿|\bcompensat\w*"),
     )
 )
@@ -144,4 +144,4 @@ MENTION_GATE_IDS = frozenset(
     g.id for g in (MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, DISCOUNT_G, SUM_G, SUM_CUR_G, *_BENEFIT_GATES)
 )
 # Wordings that carry their own offer cue ("给您免了"): offered without looking further back.
-SELF_OFFERING = re.compile(r"给您|帮您|为您|由我们|我们来")
+SELF_OFFERING = re.compile(r"给您|帮您|为您|由我们|我们来|送您|送你")

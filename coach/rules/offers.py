@@ -172,7 +172,7 @@ def _mentions(t: str, active: frozenset[int], hits: Hits) -> list[_Mention]:
                 if not _free(taken, h.start, h.end) or _near_taken(t, amounts, h.start, h.end, kind):
                     continue
                 taken.append((h.start, h.end))
-                inherent = kind == "capitulation" or (kind == "fee_waiver" and bool(lx.SELF_OFFERING.search(h.word)))
+                inherent = kind == "capitulation" or (kind in ("fee_waiver", "extra") and bool(lx.SELF_OFFERING.search(h.word)))
                 out.append(_Mention(kind, None, None, h.start, h.end, inherent=inherent))
     if lx.DISCOUNT_G.id in active:
         for m in lx.DISCOUNT.finditer(t):
@@ -240,7 +240,8 @@ def _form_of(t: str, hits: Hits, start: int, end: int) -> tuple[str, int | None]
     form word after it in the same clause ("20元代金券", "$20 store credit"), else the nearest one
     just before it ("代金券20元", "refund of $20"), else plain money."""
     # Only a short gap: "20元的代金券", "$20 store credit"; never across other words or amounts.
-    right = [h for h in _forms_within(hits, end, end + 16) if h.start - end <= 3 and not lx.CLAUSE_END.search(t, end, h.start)]
+    gap = 4 if t[end:end + 1].isascii() else 3  # "$150 in store credit"
+    right = [h for h in _forms_within(hits, end, end + 16) if h.start - end <= gap and not lx.CLAUSE_END.search(t, end, h.start)]
     if right:
         h = min(right, key=lambda x: (x.start, -x.end))
         return lx.FORM_TAGS[_form_tag(h)], h.end

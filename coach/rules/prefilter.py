@@ -3,7 +3,7 @@
 Python's `re` tries every alternative at every position; with dozens of phrase families that is
 most of a draft's cost. `requirements(pattern)` derives, from the parsed pattern, sets of strings
 such that every match contains at least one string of EACH set (like RE2's or Hyperscan's
-prefilters). One Aho-Corasick pass (pyahocorasick) per text finds every literal of every registered
+prefilters). One Aho-Corasick pass (ahocorasick-rs) per text finds every literal of every registered
 pattern that occurs (`Registry.active`), and only patterns whose requirements are all met are run. A pattern for which nothing can be derived always
 runs. The derivation is conservative: it only ever skips a pattern when no match is possible.
 """
@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 try:  # Python 3.11+
     from re import _constants as C  # type: ignore[attr-defined]
@@ -176,7 +176,7 @@ class Registry:
     def __init__(self) -> None:
         self.gates: list[Gate] = []
         self._words: dict[str, object] = {}
-        self._built: tuple[ahocorasick.Automaton | None, tuple[int, ...], list[int]] | None = None
+        self._built: tuple[AhoCorasick | None, list[tuple[tuple[int, int], ...]], list[object], tuple[int, ...], list[int]] | None = None
         self._memo: dict[str, Scan] = {}
 
     def add(self, pattern: str | re.Pattern[str]) -> Gate:
@@ -193,7 +193,7 @@ class Registry:
         self._built = None
         self._memo.clear()
 
-    def _build(self) -> tuple[ahocorasick.Automaton | None, tuple[int, ...], list[int]]:
+    def _build(self) -> tuple[AhoCorasick | None, list[tuple[tuple[int, int], ...]], list[object], tuple[int, ...], list[int]]:
         # Each literal knows the (gate, requirement) pairs it satisfies, as bits per gate.
         marks: dict[str, dict[int, int]] = {}
         for g in self.gates:
@@ -201,16 +201,13 @@ class Registry:
                 for lit in req:
                     by_gate = marks.setdefault(lit, {})
                     by_gate[g.id] = by_gate.get(g.id, 0) | (1 << k)
-        automaton = None
-        keys = set(marks) | set(self._words)
-        if keys:
-            automaton = ahocorasick.Automaton()
-            for key in keys:
-                automaton.add_word(key, (tuple(marks.get(key, {}).items()), self._words.get(key)))
-            automaton.make_automaton()
+        keys = sorted(set(marks) | set(self._words))
+        automaton = AhoCorasick(keys, matchkind=MatchKind.Standard) if keys else None
+        pairs = [tuple(marks.get(key, {}).items()) for key in keys]
+        payloads = [self._words.get(key) for key in keys]
         always = tuple(g.id for g in self.gates if not g.requirements)
         full = [(1 << len(g.requirements)) - 1 for g in self.gates]
-        return automaton, always, full
+        return automaton, pairs, payloads, always, full
 
     def scan(self, text: str) -> Scan:
         """(ids of the gates whose requirements `text` meets, occurrences of the added words).
@@ -220,15 +217,16 @@ class Registry:
             return found
         if self._built is None:
             self._built = self._build()
-        automaton, always, full = self._built
+        automaton, pairs, payloads, always, full = self._built
         met: defaultdict[int, int] = defaultdict(int)
         words: list[tuple[int, object]] = []
         if automaton is not None and text:
-            for end, (pairs, payload) in automaton.iter(text):
-                for gid, bits in pairs:
+            for idx, _start, end in automaton.find_matches_as_indexes(text, overlapping=True):
+                for gid, bits in pairs[idx]:
                     met[gid] |= bits
+                payload = payloads[idx]
                 if payload is not None:
-                    words.append((end, payload))
+                    words.append((end - 1, payload))
         found = (frozenset([*always, *(gid for gid, bits in met.items() if bits == full[gid])]), words)
         if len(self._memo) >= 64:
             self._memo.clear()

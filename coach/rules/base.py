@@ -56,11 +56,13 @@ class PhraseRule:
     phrases: tuple[Phrase, ...]
     severity: Severity = "block"
     _gates: dict[int, tuple[Gate, tuple[Veto, ...]]] = field(init=False, repr=False, compare=False)
+    _ids: frozenset[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # One gate per top-level alternative: each has its own, sharper literal requirements.
         gates = [(gate(alt), p.vetoes) for p in self.phrases for alt in split_alternatives(fast_source(p.pattern)) if alt]
         object.__setattr__(self, "_gates", {g.id: (g, vetoes) for g, vetoes in gates})
+        object.__setattr__(self, "_ids", frozenset(g.id for g, _ in gates))
 
     def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]:
         return self.check_normalized(normalize_cached(draft))
@@ -69,11 +71,11 @@ class PhraseRule:
         t = norm.text
         hits: list[tuple[int, int]] = []
         own = self._gates
-        for gid in sorted(REGISTRY.active(t)):
-            entry = own.get(gid)
-            if entry is None:
-                continue
-            g, vetoes = entry
+        mine = REGISTRY.active(t) & self._ids
+        if not mine:
+            return []
+        for gid in sorted(mine):
+            g, vetoes = own[gid]
             for m in g.pattern.finditer(t):
                 if m.end() == m.start() or any(v.blocks(t, m.start(), m.end()) for v in vetoes):
                     continue

@@ -11,7 +11,6 @@ runs. The derivation is conservative: it only ever skips a pattern when no match
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -166,6 +165,15 @@ class Gate:
 Scan = tuple[frozenset[int], list[tuple[int, object]]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Built:
+    automaton: AhoCorasick | None
+    owners: list[tuple[int, ...]]  # key number -> gates whose first requirement holds that key
+    reqs: list[tuple[frozenset[int], ...]]  # gate -> its requirements as sets of key numbers
+    payloads: list[object]  # key number -> payload of an added word, or None
+    always: frozenset[int]  # gates without requirements
+
+
 class Registry:
     """Every gate of the rules, so that one scan per text tells which of them may match.
 
@@ -176,7 +184,7 @@ class Registry:
     def __init__(self) -> None:
         self.gates: list[Gate] = []
         self._words: dict[str, object] = {}
-        self._built: tuple[AhoCorasick | None, list[tuple[tuple[int, int], ...]], list[object], tuple[int, ...], list[int]] | None = None
+        self._built: _Built | None = None
         self._memo: dict[str, Scan] = {}
 
     def add(self, pattern: str | re.Pattern[str]) -> Gate:
@@ -193,21 +201,19 @@ class Registry:
         self._built = None
         self._memo.clear()
 
-    def _build(self) -> tuple[AhoCorasick | None, list[tuple[tuple[int, int], ...]], list[object], tuple[int, ...], list[int]]:
-        # Each literal knows the (gate, requirement) pairs it satisfies, as bits per gate.
-        marks: dict[str, dict[int, int]] = {}
+    def _build(self) -> _Built:
+        keys = sorted({lit for g in self.gates for req in g.requirements for lit in req} | set(self._words))
+        index = {key: i for i, key in enumerate(keys)}
+        # Requirements as sets of key numbers; each gate is a candidate when its first set is met.
+        reqs = [tuple(frozenset(index[lit] for lit in req) for req in g.requirements) for g in self.gates]
+        owners: list[list[int]] = [[] for _ in keys]
         for g in self.gates:
-            for k, req in enumerate(g.requirements):
-                for lit in req:
-                    by_gate = marks.setdefault(lit, {})
-                    by_gate[g.id] = by_gate.get(g.id, 0) | (1 << k)
-        keys = sorted(set(marks) | set(self._words))
+            for i in reqs[g.id][0] if reqs[g.id] else ():
+                owners[i].append(g.id)
         automaton = AhoCorasick(keys, matchkind=MatchKind.Standard) if keys else None
-        pairs = [tuple(marks.get(key, {}).items()) for key in keys]
         payloads = [self._words.get(key) for key in keys]
-        always = tuple(g.id for g in self.gates if not g.requirements)
-        full = [(1 << len(g.requirements)) - 1 for g in self.gates]
-        return automaton, pairs, payloads, always, full
+        always = frozenset(g.id for g in self.gates if not g.requirements)
+        return _Built(automaton, [tuple(o) for o in owners], reqs, payloads, always)
 
     def scan(self, text: str) -> Scan:
         """(ids of the gates whose requirements `text` meets, occurrences of the added words).
@@ -217,17 +223,19 @@ class Registry:
             return found
         if self._built is None:
             self._built = self._build()
-        automaton, pairs, payloads, always, full = self._built
-        met: defaultdict[int, int] = defaultdict(int)
-        words: list[tuple[int, object]] = []
-        if automaton is not None and text:
-            for idx, _start, end in automaton.find_matches_as_indexes(text, overlapping=True):
-                for gid, bits in pairs[idx]:
-                    met[gid] |= bits
-                payload = payloads[idx]
-                if payload is not None:
-                    words.append((end - 1, payload))
-        found = (frozenset([*always, *(gid for gid, bits in met.items() if bits == full[gid])]), words)
+        b = self._built
+        if b.automaton is None or not text:
+            found = (b.always, [])
+        else:
+            matches = b.automaton.find_matches_as_indexes(text, overlapping=True)
+            present = {idx for idx, _s, _e in matches}
+            candidates: set[int] = set()
+            for idx in present:
+                candidates.update(b.owners[idx])
+            reqs = b.reqs
+            active = b.always.union(g for g in candidates if all(not r.isdisjoint(present) for r in reqs[g][1:]))
+            payloads = b.payloads
+            found = (active, [(end - 1, payloads[idx]) for idx, _s, end in matches if payloads[idx] is not None])
         if len(self._memo) >= 64:
             self._memo.clear()
         self._memo[text] = found

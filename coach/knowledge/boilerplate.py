@@ -40,7 +40,10 @@ SHORT = 60
 
 def is_boilerplate(line: str) -> bool:
     """True when one (stripped) line is page furniture rather than article text."""
-    simple = to_simplified(line.strip())
+    return _is_boilerplate_simple(to_simplified(line.strip()))
+
+
+def _is_boilerplate_simple(simple: str) -> bool:
     if not simple:
         return False
     if _FOOTER_ANYWHERE.search(simple):
@@ -62,11 +65,10 @@ def drop_boilerplate(lines: list[str]) -> list[str]:
     """
     out: list[str] = []
     in_related = False
-    for line in lines:
+    for line, simple in zip(lines, _simplified_lines(lines)):
         if not line:
             out.append(line)
             continue
-        simple = to_simplified(line)
         if in_related:
             link_like = len(simple) <= SHORT and (
                 _ENDS_WITH_DATE.search(simple) is not None or not _SENTENCE_MARK.search(simple)
@@ -77,6 +79,12 @@ def drop_boilerplate(lines: list[str]) -> list[str]:
         if _RELATED_HEAD.match(simple):
             in_related = True
             continue
-        if not is_boilerplate(line):
+        if not _is_boilerplate_simple(simple.strip()):
             out.append(line)
     return out
+
+
+def _simplified_lines(lines: list[str]) -> list[str]:
+    """The lines in Simplified, converted in one OpenCC call (per-line calls cost 3x more)."""
+    converted = to_simplified("\n".join(lines)).split("\n")
+    return converted if len(converted) == len(lines) else [to_simplified(ln) for ln in lines]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from coach.knowledge.boilerplate import drop_boilerplate
+from coach.knowledge.repeats import repeated_mask
 
 # Lowercase pinyin letters, with or without tone marks.
 _PY = "a-z\u00e0-\u00fc\u0101-\u017e\u01ce-\u01dc"
@@ -31,7 +32,9 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\
 _TAGS = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
 # Left-overs of a cut-open tag attribute, e.g. ' 3px 15px">'.
 _STYLE_RESIDUE = re.compile(r"\s*(?:\d+(?:px|em|pt|%)\s*)+[\"']?>")
-_PINYIN = re.compile(rf"(?<=[{_HAN}])[(\uff08](?P<syl>{_SYLLABLE})[)\uff09]")
+# A run of annotations after a Han character (a removal must not leave the next one behind).
+_PINYIN = re.compile(rf"(?<=[{_HAN}])(?:[(\uff08]{_SYLLABLE}[)\uff09])+")
+_ONE_ANNOTATION = re.compile(rf"[(\uff08]({_SYLLABLE})[)\uff09]")
 # The shape of a real Mandarin syllable (tone marks removed, ü as v): "(ok)" or "(wechat)" after a
 # Han character is a gloss, not an annotation, and stays.
 _REAL_SYLLABLE = re.compile(
@@ -42,11 +45,6 @@ _REAL_SYLLABLE = re.compile(
 _TONELESS = str.maketrans(
     "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuvvvvv"
 )
-
-
-def _drop_annotation(match: re.Match[str]) -> str:
-    plain = match.group("syl").translate(_TONELESS)
-    return "" if _REAL_SYLLABLE.fullmatch(plain) else match.group(0)
 
 # A misaligned fragment: "?" glued to a Han character (or to an annotation), maybe the tail of a lost
 # annotation, a run of non-ASCII characters, and then the orphaned last byte: an ASCII letter glued
@@ -64,17 +62,18 @@ _QMARK_BEFORE_QUOTE = re.compile(rf"(?<=[{_HAN}])\?+(?=[\u201c\u300c])")
 _SPACE_RUNS = re.compile(r"[ ]{2,}")
 _BLANKS = re.compile(r"\n\s*\n+")
 
-_MIN_REPEAT = 16  # characters: shorter repeats are ordinary phrasing
+
+def _drop_annotation(match: re.Match[str]) -> str:
+    """Each annotation of the run goes when it is a real syllable; a gloss like "(ok)" stays."""
+
+    def keep(m: re.Match[str]) -> str:
+        return "" if _REAL_SYLLABLE.fullmatch(m.group(1).translate(_TONELESS)) else m.group(0)
+
+    return _ONE_ANNOTATION.sub(keep, match.group(0))
 
 
 def _drop_annotations(text: str) -> str:
-    # A removal can bring the next annotation up against a Han character ("服(wù)(wù)"): repeat.
-    for _ in range(4):
-        cleaned = _PINYIN.sub(_drop_annotation, text)
-        if cleaned == text:
-            break
-        text = cleaned
-    return text
+    return _PINYIN.sub(_drop_annotation, text)
 
 
 def _repair(match: re.Match[str]) -> str:
@@ -95,27 +94,14 @@ def _repair(match: re.Match[str]) -> str:
 
 
 def _strip_repeats(lines: list[str]) -> list[str]:
-    """Drop every span of >= _MIN_REPEAT characters that already appeared earlier in the text."""
-    seen: set[str] = set()
+    """Drop every span of >= K characters that already appeared in an earlier line."""
     out: list[str] = []
-    k = _MIN_REPEAT
-    for line in lines:
-        n = len(line)
-        if n < k:
-            out.append(line)  # short lines (and the blank ones) pass
-            continue
-        covered = bytearray(n)
-        hit = False
-        for i in range(n - k + 1):
-            if line[i : i + k] in seen:
-                covered[i : i + k] = b"\x01" * k
-                hit = True
-        seen.update(line[i : i + k] for i in range(n - k + 1))
-        if not hit:
+    for line, mask in zip(lines, repeated_mask(lines)):
+        if mask is None:
             out.append(line)
-            continue
-        kept = "".join(ch for ch, c in zip(line, covered) if not c)
-        out.append(_trim_dangling(kept))  # "" when nothing is left
+        else:
+            kept = "".join(ch for ch, c in zip(line, mask.tolist()) if not c)
+            out.append(_trim_dangling(kept))  # "" when nothing is left
     return out
 
 
@@ -135,15 +121,19 @@ def clean_text(raw: str) -> str:
     """Clean one scraped document (see the module doc). Pure; about 2-3 M characters/s."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
-    text = _TAGS.sub("", text)
-    text = _STYLE_RESIDUE.sub("", text)
+    # Each pattern runs only when its anchor character occurs: most documents need few of them.
+    if ">" in text:
+        text = _TAGS.sub("", text)
+        text = _STYLE_RESIDUE.sub("", text)
     if "?" in text:
         text = _GARBLED.sub(_repair, text)
-    text = _drop_annotations(text)
+    if "(" in text or "\uff08" in text:
+        text = _drop_annotations(text)
     if "?" in text:
         text = _LEADING_JUNK.sub("", text)
         text = _QMARK_BEFORE_QUOTE.sub("", text)
-    text = _SPACE_RUNS.sub(" ", text)
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
     lines = [ln.strip() for ln in text.split("\n")]
     lines = _strip_repeats(drop_boilerplate(lines))
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()

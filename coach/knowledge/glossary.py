@@ -62,7 +62,8 @@ class Glossary:
     @classmethod
     def bundled(cls) -> Glossary:
         raw = resources.files("coach").joinpath("data", "glossary.yaml").read_text(encoding="utf-8")
-        data = yaml.safe_load(raw) or {}
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+        data = yaml.load(raw, Loader=loader) or {}
         return cls(data.get("en") or {}, data.get("zh") or {})
 
     def __bool__(self) -> bool:

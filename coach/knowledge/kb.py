@@ -11,11 +11,13 @@ A query none of whose terms (glossary expansions included) is known gets no pass
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 from coach.errors import NotFound
 from coach.knowledge.bm25 import Bm25Index, top_k
 from coach.knowledge.fusion import fuse
 from coach.knowledge.glossary import Glossary
+from coach.knowledge.store import PassageColumns
 from coach.knowledge.query import check_k, check_query, latest_customer_texts, merge, term_weights
 from coach.knowledge.vectors import DenseIndex
 from coach.types import Passage, Turn
@@ -26,13 +28,17 @@ class KnowledgeBase:
 
     def __init__(
         self,
-        passages: Sequence[Passage],
+        passages: Sequence[Passage] | PassageColumns,
         bm25: Bm25Index,
         glossary: Glossary | None = None,
         dense: DenseIndex | None = None,
     ) -> None:
-        self.passages: tuple[Passage, ...] = tuple(passages)
-        self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+        if isinstance(passages, PassageColumns):
+            self.columns = passages
+        else:
+            self.columns = PassageColumns.from_passages(passages)
+            self.__dict__["passages"] = tuple(passages)  # already made: no need to remake them
+        self._by_id = {pid: i for i, pid in enumerate(self.columns.id)}
         self.bm25 = bm25
         self.glossary = glossary or Glossary.empty()
         self.dense = dense
@@ -55,10 +61,15 @@ class KnowledgeBase:
         return self._rank(merge(*parts), texts, k)
 
     def get(self, passage_id: str) -> Passage:
-        i = self._by_id.get(passage_id)
+        i = self._by_id.get(passage_id) if isinstance(passage_id, str) else None
         if i is None:
             raise NotFound(f"no guideline passage with id {passage_id!r}")
-        return self.passages[i]
+        return self.columns.passage(i)
+
+    @cached_property
+    def passages(self) -> tuple[Passage, ...]:
+        """Every passage in corpus order (made on first use)."""
+        return tuple(self.columns.passage(i) for i in range(len(self.columns)))
 
     # -- ranking ----------------------------------------------------------------------------
     def _rank(self, weights: dict[str, float], texts: list[tuple[str, float]], k: int) -> list[Passage]:
@@ -67,19 +78,19 @@ class KnowledgeBase:
             return []
         semantic = self.dense.scores(texts) if self.dense is not None else None
         combined = fuse(lexical, semantic)
-        return [self.passages[i].model_copy(update={"score": round(float(combined[i]), 4)}) for i in top_k(combined, k)]
+        return [self.columns.passage(i, round(float(combined[i]), 4)) for i in top_k(combined, k)]
 
     def lexical_only(self) -> KnowledgeBase:
         """The same corpus without vectors (for evaluation and for callers that must not embed)."""
-        return KnowledgeBase(self.passages, self.bm25, self.glossary, None)
+        return KnowledgeBase(self.columns, self.bm25, self.glossary, None)
 
     def without_glossary(self) -> KnowledgeBase:
-        return KnowledgeBase(self.passages, self.bm25, Glossary.empty(), self.dense)
+        return KnowledgeBase(self.columns, self.bm25, Glossary.empty(), self.dense)
 
     @property
     def has_vectors(self) -> bool:
         return self.dense is not None
 
     def __len__(self) -> int:
-        return len(self.passages)
+        return len(self.columns)
 

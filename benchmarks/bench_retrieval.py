@@ -120,6 +120,26 @@ def phase_restart(folder: str, cache: str, n_queries: int) -> dict:
             "search_turns_ms": {"p50": pct(conv, 0.5), "p99": pct(conv, 0.99)}}
 
 
+def phase_compare(folder: str, cache: str, which: str) -> dict:
+    """Index the same tokens with bm25s' own index() or with Bm25Index.build (one per process)."""
+    import bm25s
+
+    from coach.knowledge import load_knowledge_base
+    from coach.knowledge.bm25 import Bm25Index
+    from coach.knowledge.tokenize import tokenize
+
+    kb = load_knowledge_base(_settings(folder, cache))
+    cols = kb.columns
+    tokens = [tokenize(f"{t}\n{x}") for t, x in zip(cols.title, cols.text)]
+    base = _peak_mb()
+    started = time.perf_counter()
+    if which == "bm25s":
+        bm25s.BM25().index(tokens, show_progress=False)
+    else:
+        Bm25Index.build(tokens)
+    return {"index_s": time.perf_counter() - started, "peak_rss_mb": _peak_mb(), "rss_before_mb": base}
+
+
 def _child(*args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -129,7 +149,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--passages", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=2000)
-    ap.add_argument("--phase", choices=["build", "restart"], help=argparse.SUPPRESS)
+    ap.add_argument("--compare-bm25s", action="store_true", help="also time bm25s' own index() on the same tokens")
+    ap.add_argument("--phase", choices=["build", "restart", "bm25s", "ours"], help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     ap.add_argument("--cache", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -138,6 +159,9 @@ def main() -> int:
         return 0
     if args.phase == "restart":
         print(json.dumps(phase_restart(args.folder, args.cache, args.queries)))
+        return 0
+    if args.phase in ("bm25s", "ours"):
+        print(json.dumps(phase_compare(args.folder, args.cache, args.phase)))
         return 0
 
     from bench_retrieval_corpus import write_corpus
@@ -157,6 +181,12 @@ def main() -> int:
         print(f"search over {restart['queries']} queries (k=5): p50 {s['p50']:.2f} ms, p90 {s['p90']:.2f} ms, "
               f"p99 {s['p99']:.2f} ms, max {s['max']:.1f} ms; {restart['empty_results']} with no passage")
         print(f"search_turns (3 customer turns): p50 {c['p50']:.2f} ms, p99 {c['p99']:.2f} ms")
+        if args.compare_bm25s:
+            for which in ("ours", "bm25s"):
+                r = _child("--phase", which, "--folder", folder, "--cache", cache)
+                label = "Bm25Index.build (vectorised)" if which == "ours" else "bm25s.BM25.index"
+                print(f"indexing the same tokens, {label}: {r['index_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB "
+                      f"(tokens in memory before: {r['rss_before_mb']:.0f} MB)")
     return 0
 
 

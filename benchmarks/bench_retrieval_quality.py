@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from coach.config import Settings  # noqa: E402
 from coach.knowledge import KnowledgeBase, load_knowledge_base  # noqa: E402
 from coach.knowledge.evaluate import is_hit, load_labelled  # noqa: E402
+from coach.knowledge.fusion import LEXICAL_WEIGHT  # noqa: E402
 from coach.knowledge.vectors import default_encoder, save_table  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "retrieval"
@@ -77,6 +78,16 @@ def main() -> int:
                 f"| {name} | {rate(1, items)} | {rate(3, items)} | {rate(5, items)} | {rate(3, by('zh-Hans'))} "
                 f"| {rate(3, by('zh-Hant'))} | {rate(3, by('en'))} | {rate(3, [it for it in items if it.hard])} |"
             )
+    print("\n## lexical weight of the hybrid fusion (hit@3; the rest goes to the vectors)")
+    print("| lexical weight | " + " | ".join(sets) + " |")
+    print("| --- | " + " | ".join("---" for _ in sets) + " |")
+    for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        kb.lexical_weight = w
+        row = []
+        for items in sets.values():
+            row.append(f"{sum(is_hit(kb.search(it.q, 3), it.expect) for it in items) / len(items):.3f}")
+        print(f"| {w} | " + " | ".join(row) + " |")
+    kb.lexical_weight = LEXICAL_WEIGHT
     if args.save_query_vectors:
         out = DATA / "query_vectors.npz"
         save_table(out, {q: v for q, v in table.items()})

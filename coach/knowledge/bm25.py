@@ -30,10 +30,11 @@ class Bm25Index:
     def build(cls, corpus_tokens: Iterable[Sequence[str]]) -> Bm25Index:
         """Index tokenised passages with bm25s' Lucene BM25 (k1=1.5, b=0.75, its defaults).
 
-        bm25s' own index() counts terms document by document in Python (a Counter each), which
-        takes most of a minute and gigabytes on 100,000 passages; here the counting is one numpy
-        pass and the scores come from bm25s' own tf and idf functions. tests/test_knowledge_bm25.py
-        proves the matrix equal to bm25s.BM25.index() on the bundled corpus.
+        bm25s' own index() wants every passage's token list in memory at once (about 1 GB of
+        Python strings at 100,000 passages) and counts terms with a Counter per passage. Here the
+        tokens stream in, each passage is reduced to its distinct term ids and counts at once, and
+        the scores come from bm25s' own tf function (benchmarks/RESULTS-retrieval.md has the
+        numbers). tests/test_knowledge_bm25.py proves the matrix equal to bm25s.BM25.index().
         """
         vocab: dict[str, int] = {}
         lengths: list[int] = []

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from coach.errors import NotFound
 from coach.knowledge.bm25 import Bm25Index, top_k
-from coach.knowledge.fusion import fuse
+from coach.knowledge.fusion import LEXICAL_WEIGHT, fuse
 from coach.knowledge.glossary import Glossary
 from coach.knowledge.store import PassageColumns
 from coach.knowledge.query import check_k, check_query, latest_customer_texts, merge, term_weights
@@ -42,6 +42,7 @@ class KnowledgeBase:
         self.bm25 = bm25
         self.glossary = glossary or Glossary.empty()
         self.dense = dense
+        self.lexical_weight = LEXICAL_WEIGHT
 
     # -- the Retriever protocol -------------------------------------------------------------
     def search(self, query: str, k: int = 5) -> list[Passage]:
@@ -77,7 +78,7 @@ class KnowledgeBase:
         if lexical is None:  # no known term: no passages (the dense side never answers alone)
             return []
         semantic = self.dense.scores(texts) if self.dense is not None else None
-        combined = fuse(lexical, semantic)
+        combined = fuse(lexical, semantic, self.lexical_weight)
         return [self.columns.passage(i, round(float(combined[i]), 4)) for i in top_k(combined, k)]
 
     def lexical_only(self) -> KnowledgeBase:

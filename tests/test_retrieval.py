@@ -121,3 +121,8 @@ def test_any_query_returns_at_most_k_known_passages(bundled_kb, query: str, k: i
     got = bundled_kb.lexical_only().search(query, k)
     ids = {p.id for p in bundled_kb.passages}
     assert len(got) <= k and all(p.id in ids and p.score > 0 for p in got)
+
+
+def test_full_width_digits_and_letters_match_their_ascii_forms(bundled_kb) -> None:  # noqa: F811
+    top = bundled_kb.lexical_only().search("客户不接受２０元代金券", 3)
+    assert top and any("20元代金券" in p.text for p in top)

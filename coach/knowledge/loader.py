@@ -45,13 +45,24 @@ def code_fingerprint() -> str:
     pkg = resources.files("coach.knowledge")
     for name in _SHAPING_MODULES:
         h.update(name.encode())
-        h.update(pkg.joinpath(name).read_bytes())
+        try:
+            h.update(pkg.joinpath(name).read_bytes())
+        except OSError:  # an install without sources (.pyc only): the package version stands in
+            h.update(metadata.version("coach").encode() if _installed("coach") else b"?")
     for lib in _LIBRARIES:
         try:
             h.update(f"{lib}={metadata.version(lib)}".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{lib}=?".encode())
     return h.hexdigest()
+
+
+def _installed(dist: str) -> bool:
+    try:
+        metadata.version(dist)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
 
 
 def corpus_key(docs: Sequence[Document]) -> str:

@@ -7,6 +7,7 @@ Search mode (`cut_for_search`) also emits the shorter words inside long ones ("�
 from __future__ import annotations
 
 import re
+import unicodedata
 import rjieba
 
 from coach.text import to_simplified
@@ -25,7 +26,8 @@ STOPWORDS = frozenset(
 
 
 def tokenize(text: str) -> list[str]:
-    """BM25 terms of a text in any script (Traditional is mapped to Simplified first)."""
-    simple = to_simplified(text).lower()
+    """BM25 terms of a text in any script (Traditional is mapped to Simplified first; full-width
+    letters and digits to their ASCII forms, so "２０元" meets "20元")."""
+    simple = to_simplified(unicodedata.normalize("NFKC", text)).lower()
     # str.isalnum() is true for Han, Latin and digits alike; the regex only judges the rest.
     return [t for t in rjieba.cut_for_search(simple) if (t.isalnum() or _KEEP.search(t)) and t not in STOPWORDS]

@@ -28,7 +28,7 @@ from coach.knowledge.ingest import build_passages
 from coach.knowledge.kb import KnowledgeBase
 from coach.knowledge.store import PassageColumns
 from coach.knowledge.tokenize import tokenize
-from coach.knowledge.vectors import EMBED_AT_BUILD_MAX, DenseIndex, bundled_table, embed_input, embed_passages, text_key
+from coach.knowledge.vectors import EMBED_AT_BUILD_MAX, DenseIndex, bundled_table, embed_passages
 from coach.types import Passage
 
 log = logging.getLogger("coach.knowledge")
@@ -161,4 +161,4 @@ def load_knowledge_base(settings: Settings) -> KnowledgeBase:
     return kb
 
 
-__all__ = ["build_knowledge_base", "load_knowledge_base", "text_key", "embed_input"]
+__all__ = ["build_knowledge_base", "load_knowledge_base"]

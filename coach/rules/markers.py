@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from coach.rules.prefilter import REGISTRY, C, P, Gate, gate
 from coach.rules.regex_tools import fast_source, split_alternatives
@@ -24,8 +24,9 @@ _MAX_WORDS = 256
 _WORD_CHAR = re.compile(r"\w")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One occurrence of a vocabulary word (a tuple: cheap to make by the thousand)."""
+
     start: int
     end: int
     word: str
@@ -150,11 +151,12 @@ class Vocabulary:
 class Hits:
     """The hits of one text, with window queries."""
 
-    __slots__ = ("hits", "starts", "by_tag")
+    __slots__ = ("hits", "starts", "by_tag", "forms")
 
     def __init__(self, hits: list[Hit]) -> None:
         self.hits = hits
         self.starts = [h.start for h in hits]
+        self.forms: list[tuple[Hit, str]] | None = None  # filled by offers._forms
         self.by_tag: dict[str, list[Hit]] = {}
         for h in hits:
             for tag in h.tags:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from coach.rules import lexicon as lx
 from coach.rules.normalize import Normalized, normalize_cached
@@ -25,8 +24,7 @@ from coach.rules.prefilter import REGISTRY
 Mode = Literal["plain", "increment", "total", "restate"]
 
 
-@dataclass(frozen=True, slots=True)
-class FoundOffer:
+class FoundOffer(NamedTuple):
     """One offer in a text. `span` is [start, end) in the ORIGINAL text; `evidence` its slice."""
 
     kind: str
@@ -41,8 +39,7 @@ class FoundOffer:
         return self.amount is not None and self.kind in lx.MONEY_KINDS
 
 
-@dataclass(frozen=True, slots=True)
-class _Mention:
+class _Mention(NamedTuple):
     kind: str
     amount: float | None
     currency: str | None
@@ -239,25 +236,30 @@ def _form_of(t: str, hits: Hits, start: int, end: int) -> tuple[str, int | None]
     """The form of an amount and where its form word ends when it follows the amount: the nearest
     form word after it in the same clause ("20元代金券", "$20 store credit"), else the nearest one
     just before it ("代金券20元", "refund of $20"), else plain money."""
+    forms = _forms(hits)
+    if not forms:
+        return "money", None
     # Only a short gap: "20元的代金券", "$20 store credit"; never across other words or amounts.
     gap = 4 if t[end:end + 1].isascii() else 3  # "$150 in store credit"
-    right = [h for h in _forms_within(hits, end, end + 16) if h.start - end <= gap and not lx.CLAUSE_END.search(t, end, h.start)]
-    if right:
-        h = min(right, key=lambda x: (x.start, -x.end))
-        return lx.FORM_TAGS[_form_tag(h)], h.end
-    left = [h for h in _forms_within(hits, max(0, start - 14), start) if start - h.end <= 5 and not lx.CLAUSE_END.search(t, h.end, start)]
-    if left:
-        h = max(left, key=lambda x: (x.end, x.end - x.start))
-        return lx.FORM_TAGS[_form_tag(h)], None
-    return "money", None
+    best: tuple[Hit, str] | None = None
+    for h, kind in forms:
+        if end <= h.start <= end + gap and not lx.CLAUSE_END.search(t, end, h.start):
+            if best is None or (h.start, -h.end) < (best[0].start, -best[0].end):
+                best = (h, kind)
+    if best is not None:
+        return best[1], best[0].end
+    for h, kind in forms:
+        if start - 5 <= h.end <= start and not lx.CLAUSE_END.search(t, h.end, start):
+            if best is None or (h.end, h.end - h.start) > (best[0].end, best[0].end - best[0].start):
+                best = (h, kind)
+    return (best[1], None) if best is not None else ("money", None)
 
 
-def _forms_within(hits: Hits, start: int, end: int) -> list[Hit]:
-    return [h for h in hits.within(start, end, "") if any(tag in lx.FORM_TAGS for tag in h.tags)]
-
-
-def _form_tag(h: Hit) -> str:
-    return next(tag for tag in h.tags if tag in lx.FORM_TAGS)
+def _forms(hits: Hits) -> list[tuple[Hit, str]]:
+    """The form words among the hits, with their kind (computed once per text)."""
+    if hits.forms is None:
+        hits.forms = [(h, kind) for tag, kind in lx.FORM_TAGS.items() for h in hits.by_tag.get(tag, ())]
+    return hits.forms
 
 
 SUM_G = lx.SUM_G

@@ -168,7 +168,8 @@ Scan = tuple[frozenset[int], list[tuple[int, object]]]
 @dataclass(frozen=True, slots=True)
 class _Built:
     automaton: AhoCorasick | None
-    owners: list[tuple[int, ...]]  # key number -> gates whose first requirement holds that key
+    single: list[tuple[int, ...]]  # key number -> gates with that key in their only requirement
+    multi: list[tuple[int, ...]]  # key number -> gates with that key in the first of several
     reqs: list[tuple[frozenset[int], ...]]  # gate -> its requirements as sets of key numbers
     payloads: list[object]  # key number -> payload of an added word, or None
     always: frozenset[int]  # gates without requirements
@@ -204,16 +205,18 @@ class Registry:
     def _build(self) -> _Built:
         keys = sorted({lit for g in self.gates for req in g.requirements for lit in req} | set(self._words))
         index = {key: i for i, key in enumerate(keys)}
-        # Requirements as sets of key numbers; each gate is a candidate when its first set is met.
+        # Requirements as sets of key numbers. A gate with one requirement is active as soon as a
+        # key of it occurs; one with several becomes a candidate and has the others checked.
         reqs = [tuple(frozenset(index[lit] for lit in req) for req in g.requirements) for g in self.gates]
-        owners: list[list[int]] = [[] for _ in keys]
+        single: list[list[int]] = [[] for _ in keys]
+        multi: list[list[int]] = [[] for _ in keys]
         for g in self.gates:
             for i in reqs[g.id][0] if reqs[g.id] else ():
-                owners[i].append(g.id)
+                (single if len(reqs[g.id]) == 1 else multi)[i].append(g.id)
         automaton = AhoCorasick(keys, matchkind=MatchKind.Standard) if keys else None
         payloads = [self._words.get(key) for key in keys]
         always = frozenset(g.id for g in self.gates if not g.requirements)
-        return _Built(automaton, [tuple(o) for o in owners], reqs, payloads, always)
+        return _Built(automaton, [tuple(o) for o in single], [tuple(o) for o in multi], reqs, payloads, always)
 
     def scan(self, text: str) -> Scan:
         """(ids of the gates whose requirements `text` meets, occurrences of the added words).
@@ -228,14 +231,24 @@ class Registry:
             found = (b.always, [])
         else:
             matches = b.automaton.find_matches_as_indexes(text, overlapping=True)
-            present = {idx for idx, _s, _e in matches}
+            present = {m[0] for m in matches}
+            active = set(b.always)
             candidates: set[int] = set()
+            single, multi = b.single, b.multi
             for idx in present:
-                candidates.update(b.owners[idx])
+                if single[idx]:
+                    active.update(single[idx])
+                if multi[idx]:
+                    candidates.update(multi[idx])
             reqs = b.reqs
-            active = b.always.union(g for g in candidates if all(not r.isdisjoint(present) for r in reqs[g][1:]))
+            for g in candidates:
+                for r in reqs[g][1:]:
+                    if r.isdisjoint(present):
+                        break
+                else:
+                    active.add(g)
             payloads = b.payloads
-            found = (active, [(end - 1, payloads[idx]) for idx, _s, end in matches if payloads[idx] is not None])
+            found = (frozenset(active), [(m[2] - 1, payloads[m[0]]) for m in matches if payloads[m[0]] is not None])
         if len(self._memo) >= 64:
             self._memo.clear()
         self._memo[text] = found

@@ -10,7 +10,8 @@ situation analyser share it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from coach.rules.lexicon import FORM_RANK, MONEY_KINDS
 from coach.rules.offers import FoundOffer, find_offers
@@ -20,8 +21,7 @@ _EPS = 0.005
 _EMPTY = RoundState()
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
+class Judged(NamedTuple):
     """An offer of a text with the verdict: a new concession or not, and the standing after it."""
 
     offer: FoundOffer
@@ -97,27 +97,33 @@ def _is_new(
 
 
 def round_state(turns: Sequence[Turn]) -> RoundState:
-    """The round state after `turns` (see the module docstring). Empty turns give round 1."""
+    """The round state after `turns` (see the module docstring). Empty turns give round 1.
+
+    Remembered for recent conversations: one conversation is validated again and again (several
+    candidate drafts, repairs), and only its agent turns matter."""
     if not turns:
         return _EMPTY
+    key = tuple((t.text, t.round) for t in turns if t.role == "agent")
+    return _round_state(key, turns[-1].round)
+
+
+@lru_cache(maxsize=256)
+def _round_state(agent_turns: tuple[tuple[str, int], ...], current: int) -> RoundState:
     state = _EMPTY
     conceded_in: set[int] = set()
-    for turn in turns:
-        if turn.role != "agent":
-            continue
-        found = find_offers(turn.text)
+    for text, turn_round in agent_turns:
+        found = find_offers(text)
         if not found:
             continue
         judged = concessions(found, state)
         new = [j for j in judged if j.concession]
         if not new:
             continue
-        conceded_in.add(turn.round)
+        conceded_in.add(turn_round)
         offers = state.offers + tuple(
-            Offer(kind=j.offer.kind, amount=j.offer.amount, round=turn.round, text=j.offer.evidence) for j in new
+            Offer(kind=j.offer.kind, amount=j.offer.amount, round=turn_round, text=j.offer.evidence) for j in new
         )
-        state = RoundState(current_round=turn.round, standing_amount=judged[-1].standing_after, offers=offers)
-    current = turns[-1].round
+        state = RoundState(current_round=turn_round, standing_amount=judged[-1].standing_after, offers=offers)
     if state is _EMPTY and current == 1:
         return _EMPTY
     return RoundState(

@@ -43,7 +43,11 @@ def is_boilerplate(line: str) -> bool:
     return _is_boilerplate_simple(to_simplified(line.strip()))
 
 
+_BULLETS = "•·●○■□◆◇▪▶►-*|>» \t"
+
+
 def _is_boilerplate_simple(simple: str) -> bool:
+    simple = simple.lstrip(_BULLETS)  # list markers of widgets ("• 全部评论")
     if not simple:
         return False
     if _FOOTER_ANYWHERE.search(simple):

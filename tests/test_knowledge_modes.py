@@ -27,6 +27,13 @@ def test_a_4000_character_turn_is_clipped_to_the_bound() -> None:
     assert len(clipped.replace(" … ", "")) == QUERY_CHARS_MAX
 
 
+def test_english_gets_four_characters_per_token() -> None:
+    sentence = "I have called three times about the same broken parcel and I want a manager now. "
+    assert clip_query(sentence * 3) == (sentence * 3).strip()  # 243 characters: within budget
+    clipped = clip_query(sentence * 10)
+    assert len(clipped.replace(" … ", "")) == 4 * QUERY_CHARS_MAX
+
+
 @pytest.mark.parametrize(("mode", "vectors"), [("hybrid", True), ("lexical", False)])
 def test_retrieval_mode_decides_whether_queries_are_embedded(
     monkeypatch: pytest.MonkeyPatch, mode: str, vectors: bool

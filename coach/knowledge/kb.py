@@ -1,6 +1,6 @@
 """The knowledge base: passages, their BM25 index, the glossary and (when present) dense vectors.
 
-Ranking (see benchmarks/RESULTS-retrieval.md for the numbers behind it):
+Ranking (see benchmarks/RESULTS.md for the numbers behind it):
 - BM25 over Simplified rjieba terms, the query expanded through the bilingual glossary
   (English words and Chinese synonyms map to the corpus' own terms, at a lower weight);
 - when the passages have vectors (bundled corpus: precomputed; small custom corpora: embedded at

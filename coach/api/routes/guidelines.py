@@ -24,7 +24,7 @@ class PassagesResponse(BaseModel):
 @router.get("/v1/guidelines/search", response_model=PassagesResponse)
 async def search_guidelines(
     runtime: RuntimeDep,
-    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="the query: Simplified, Traditional or English")],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, pattern=r"\S", description="the query: Simplified, Traditional or English")],
     k: Annotated[int, Query(ge=1, le=MAX_K, description="how many passages, best first")] = 5,
 ) -> PassagesResponse:
     """The k passages that best fit the query, best first (503 until the index is loaded)."""

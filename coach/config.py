@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.4, ge=0, le=2, validation_alias="COACH_TEMPERATURE")
     llm_retries: int = Field(default=3, ge=0, le=10, validation_alias="COACH_LLM_RETRIES")
     llm_retry_wait_s: float = Field(default=0.25, ge=0, validation_alias="COACH_LLM_RETRY_WAIT_S")
+    llm_breaker_threshold: int = Field(default=5, ge=0, validation_alias="COACH_LLM_BREAKER_THRESHOLD")
+    llm_breaker_cooldown_s: float = Field(default=10.0, ge=0, validation_alias="COACH_LLM_BREAKER_COOLDOWN_S")
     llm_retry_max_wait_s: float = Field(default=2.0, ge=0, validation_alias="COACH_LLM_RETRY_MAX_WAIT_S")
 
     # The service.

@@ -24,6 +24,7 @@ from openai import AsyncOpenAI
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from coach.config import Settings
+from coach.drafting.breaker import CircuitBreaker
 from coach.drafting.llm_parse import Completion, parse_reply
 from coach.drafting.llm_transport import cost_usd, error_kind, retry_after_s, transient, unsupported
 from coach.drafting.meter import CallMeter, current_meter
@@ -37,6 +38,8 @@ CONNECTION_POOLS = 8
 # without it from then on (for the life of the process).
 _NO_STRUCTURED: set[tuple[str, str]] = set()
 _SINGLE_CHOICE: set[tuple[str, str]] = set()
+# Failures that say the endpoint is down (after the retries), and so feed the circuit breaker.
+_ENDPOINT_DOWN = frozenset({"connection", "timeout", "server_error"})
 
 
 @functools.cache
@@ -90,8 +93,10 @@ class LLMDrafter:
         client: AsyncOpenAI | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         pools: int = CONNECTION_POOLS,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.settings = settings
+        self.breaker = breaker or CircuitBreaker(settings.llm_breaker_threshold, settings.llm_breaker_cooldown_s)
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
         # httpcore's pool does work proportional to (requests x connections) on every state change:
         # at 64 concurrent calls one pool costs ~10 ms of CPU per call. Several small pools, used in
@@ -178,18 +183,26 @@ class LLMDrafter:
             retry=retry_if_exception(transient), wait=wait, stop=stop,
             before_sleep=before_sleep, sleep=self._sleep, reraise=True,
         )
+        if not self.breaker.allow():
+            LLM_ERRORS.labels("circuit_open").inc()
+            raise LLMError("the LLM endpoint kept failing; skipped until its cooldown ends", kind="circuit_open")
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._call(request, n, meter)
+                    completion = await self._call(request, n, meter)
+            self.breaker.success()
+            return completion
         except LLMError as exc:  # no time left, or an answer that is not a completion
             LLM_ERRORS.labels(exc.kind).inc()
             raise
         except openai.APIError as exc:
             kind = error_kind(exc)
             LLM_ERRORS.labels(kind).inc()
+            if kind in _ENDPOINT_DOWN:
+                self.breaker.failure()
             raise LLMError(f"LLM endpoint failed: {type(exc).__name__}: {exc}", kind=kind) from exc
-        raise AssertionError("unreachable")
+        finally:
+            self.breaker.release()  # a trial call cancelled by the deadline must not wedge the circuit
 
     async def _call(self, request: DraftRequest, n: int, meter: CallMeter) -> Completion:
         s = self.settings

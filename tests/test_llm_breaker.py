@@ -101,3 +101,12 @@ async def test_client_errors_do_not_open_the_circuit() -> None:
             await drafter.draft(REQUEST)
         assert err.value.kind == "bad_request"
     assert drafter.breaker.state == "closed"
+
+
+@respx.mock
+async def test_retries_in_progress_stop_once_the_circuit_opens() -> None:
+    drafter = LLMDrafter(llm_settings(COACH_LLM_RETRIES=5), breaker=CircuitBreaker(threshold=2, cooldown_s=30))
+    route = respx.post(URL).mock(return_value=httpx.Response(503, json={"error": {"message": "down"}}))
+    with pytest.raises(LLMError) as err:
+        await drafter.draft(REQUEST)
+    assert err.value.kind == "server_error" and route.call_count == 2  # not 6

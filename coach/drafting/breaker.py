@@ -1,9 +1,10 @@
 """A circuit breaker for the LLM endpoint: fail fast while it is down.
 
 Every suggestion against a dead endpoint would otherwise spend its retries and backoff before the
-offline drafter answers (3-5 s each in the fault benchmark). After `threshold` consecutive
-transport failures the circuit opens and calls are refused at once for `cooldown_s`; then a single
-trial call goes through (half-open), and its outcome closes the circuit or opens it again.
+offline drafter answers (3-5 s each in the fault benchmark). After `threshold` consecutive failed
+attempts (connection refused, timeout, 5xx) the circuit opens: calls are refused at once and
+retries in progress stop, for `cooldown_s`; then a single trial call goes through (half-open), and
+its outcome closes the circuit or opens it again.
 """
 
 from __future__ import annotations

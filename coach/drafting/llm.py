@@ -168,7 +168,10 @@ class LLMDrafter:
             return min(s.llm_retry_max_wait_s, base + random.uniform(0, s.llm_retry_wait_s))
 
         def stop(state: RetryCallState) -> bool:
-            if state.attempt_number > s.llm_retries:
+            exc = state.outcome.exception() if state.outcome else None
+            if exc is not None and error_kind(exc) in _ENDPOINT_DOWN:
+                self.breaker.failure()  # every failed attempt counts: retries stop once it opens
+            if state.attempt_number > s.llm_retries or self.breaker.state == "open":
                 return True
             remaining = meter.remaining()
             return remaining is not None and state.upcoming_sleep >= remaining - 0.01
@@ -198,8 +201,6 @@ class LLMDrafter:
         except openai.APIError as exc:
             kind = error_kind(exc)
             LLM_ERRORS.labels(kind).inc()
-            if kind in _ENDPOINT_DOWN:
-                self.breaker.failure()
             raise LLMError(f"LLM endpoint failed: {type(exc).__name__}: {exc}", kind=kind) from exc
         finally:
             self.breaker.release()  # a trial call cancelled by the deadline must not wedge the circuit

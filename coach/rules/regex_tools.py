@@ -9,40 +9,36 @@ matches.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _META = set(".^$*+?{}[]\\|()")
 
 
-def split_alternatives(source: str) -> list[str]:
-    """The top-level alternatives of a regex source (respecting groups, classes and escapes)."""
-    parts: list[str] = []
+def _structure(source: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) of every character outside escapes and classes."""
     depth = 0
     in_class = False
-    current: list[str] = []
     i = 0
     while i < len(source):
         ch = source[i]
         if ch == "\\":
-            current.append(source[i:i + 2])
             i += 2
             continue
         if in_class:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            i += 1
-            continue
-        current.append(ch)
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
         i += 1
-    parts.append("".join(current))
-    return parts
+
+
+def split_alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a regex source (respecting groups, classes and escapes)."""
+    bars = [i for i, ch, depth in _structure(source) if ch == "|" and depth == 0]
+    bounds = [-1, *bars, len(source)]
+    return [source[a + 1:b] for a, b in zip(bounds, bounds[1:])]
 
 
 _MAX_EXPANSION = 96
@@ -97,26 +93,9 @@ def _expand(alt: str, depth: int) -> list[str]:
 def _first_token(alt: str) -> tuple[str | None, str, str]:
     """(token, quantifier, rest) for a leading non-capturing group, class or literal character."""
     if alt.startswith("(?:"):
-        depth = 0
-        i = 0
-        in_class = False
-        while i < len(alt):
-            ch = alt[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if in_class:
-                in_class = ch != "]"
-            elif ch == "[":
-                in_class = True
-            elif ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
-        head, tail = alt[:i + 1], alt[i + 1:]
+        # The group ends at the first ")" that brings the depth back to 0 (or runs to the end).
+        end = next((i for i, ch, depth in _structure(alt) if ch == ")" and depth == 0), len(alt) - 1)
+        head, tail = alt[:end + 1], alt[end + 1:]
     elif alt.startswith("["):
         end = alt.find("]", 1)
         if end < 0:

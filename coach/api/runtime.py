@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from coach.config import Settings
 from coach.errors import NotReady
+
+if TYPE_CHECKING:  # imported lazily at run time: the app starts before the heavy parts load
+    from coach.knowledge.kb import KnowledgeBase
+    from coach.pipeline import Coach
+    from coach.prompts import PromptRegistry
 
 log = logging.getLogger("coach.runtime")
 
@@ -20,11 +25,11 @@ log = logging.getLogger("coach.runtime")
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.knowledge: Any = None
+        self.knowledge: KnowledgeBase | None = None
         self.load_error: str | None = None
         self._ready = asyncio.Event()
-        self.prompts: Any = None  # coach.prompts.PromptRegistry, built on first use
-        self.coach: Any = None  # coach.pipeline.Coach, built once the index is loaded
+        self.prompts: PromptRegistry | None = None  # built on first use
+        self.coach: Coach | None = None  # built once the index is loaded
 
     @property
     def ready(self) -> bool:
@@ -53,18 +58,19 @@ class Runtime:
     def _warm_up(self) -> None:
         from coach.types import Conversation, Turn
 
+        assert self.knowledge is not None and self.coach is not None
         for text in ("你們到底能不能解決？叫你們領導來！", "Where is my parcel? Get me your manager."):
             conversation = Conversation(turns=(Turn(role="customer", text=text),))
             self.knowledge.search_turns(conversation.turns, 1)
             self.coach.analyse(conversation)
             self.coach.validate("您好，我來幫您處理。", conversation.turns, conversation.policy, None)
 
-    def require_knowledge(self) -> Any:
+    def require_knowledge(self) -> KnowledgeBase:
         if self.knowledge is None:
             raise NotReady(self.load_error or "the guideline index is still loading")
         return self.knowledge
 
-    def require_prompts(self) -> Any:
+    def require_prompts(self) -> PromptRegistry:
         """The prompt template registry (TemplateError/ConfigError when the templates are unusable)."""
         if self.prompts is None:
             from coach.prompts import PromptRegistry
@@ -72,7 +78,7 @@ class Runtime:
             self.prompts = PromptRegistry.from_settings(self.settings)
         return self.prompts
 
-    def require_coach(self) -> Any:
+    def require_coach(self) -> Coach:
         """The suggestion pipeline; NotReady until the guideline index is loaded."""
         knowledge = self.require_knowledge()
         if self.coach is None:

@@ -1,58 +1,119 @@
-"""False positives and negatives of the validator, per rule, on the labelled drafts.
+"""Precision and recall of the validator per rule and per script, for each tier and both together.
 
-Two sets: the table of tests/data/rules/*.yaml (written alongside the rules; the pytest suite
-requires it to be exact) and tests/data/rules/heldout/*.yaml (written after the rules and never
-used to tune them). A false positive is a rule that fired on a draft not labelled with it; a false
-negative is a labelled rule that did not fire. Run: .venv/bin/python benchmarks/bench_validate_accuracy.py
+    python benchmarks/bench_validate_accuracy.py tests/data/rules/dev            # tuned on
+    python benchmarks/bench_validate_accuracy.py tests/data/rules/heldout/heldout_v8_en.yaml
+    python benchmarks/bench_validate_accuracy.py PATH --tiers both --misses      # list the errors
+
+PATH is a YAML file of labelled drafts or a folder of them (cases: id, lang, draft, expect, and
+optional turns/policy, inline or named in tests/data/rules/fixtures.yaml). A rule's precision is
+the share of drafts it fired on that are labelled with it; its recall the share of drafts labelled
+with it that it fired on. Tiers: lexical (word lists and the offer reader), semantic (the clause
+heads alone), both (what ships).
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
-from coach.rules import RULE_IDS, validate
+from coach.rules import RULE_IDS, Validator
+from coach.rules.semantic.heads import ClauseScorer
 from coach.types import Policy, Turn
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "rules"
-FIXTURES = yaml.safe_load((DATA / "fixtures.yaml").read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = yaml.safe_load((ROOT / "tests" / "data" / "rules" / "fixtures.yaml").read_text(encoding="utf-8"))
+SCRIPTS = ("zh-Hans", "zh-Hant", "en")
 
 
-def load(folder: Path) -> list[dict]:
+def load(path: Path) -> list[dict]:
+    files = sorted(p for p in path.rglob("*.yaml") if p.name != "fixtures.yaml") if path.is_dir() else [path]
     cases = []
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name != "fixtures.yaml":
-            cases.extend(yaml.safe_load(path.read_text(encoding="utf-8"))["cases"])
+    for f in files:
+        cases.extend(yaml.safe_load(f.read_text(encoding="utf-8"))["cases"])
     return cases
 
 
-def score(name: str, cases: list[dict]) -> None:
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
+def request(case: dict) -> tuple[str, list[Turn], Policy, None]:
+    turns = case.get("turns", [])
+    turns = FIXTURES["turns"][turns] if isinstance(turns, str) else turns
+    policy = case.get("policy", {})
+    policy = FIXTURES["policies"][policy] if isinstance(policy, str) else policy
+    return case["draft"], [Turn(**t) for t in turns], Policy.model_validate(policy), None
+
+
+def validators() -> dict[str, Validator]:
+    scorer = ClauseScorer()
+    return {
+        "lexical": Validator(scorer=None),
+        "semantic": Validator(scorer=scorer, lexical=False),
+        "both": Validator(scorer=scorer),
+    }
+
+
+def measure(validator: Validator, cases: list[dict]) -> tuple[dict, list]:
+    """{(rule, script): [tp, fp, fn]}, and the wrong cases."""
+    counts: dict = {}
     wrong = []
-    for c in cases:
-        turns = c.get("turns", [])
-        turns = FIXTURES["turns"][turns] if isinstance(turns, str) else turns
-        policy = c.get("policy", {})
-        policy = FIXTURES["policies"][policy] if isinstance(policy, str) else policy
-        got = {v.rule for v in validate(c["draft"], [Turn(**t) for t in turns], Policy.model_validate(policy)).violations}
-        want = set(c["expect"])
-        for rule in got - want:
-            fp[rule] += 1
-        for rule in want - got:
-            fn[rule] += 1
+    results = validator.many([request(c) for c in cases])
+    for case, result in zip(cases, results):
+        got = {v.rule for v in result.violations}
+        want = set(case["expect"])
+        for rule in RULE_IDS:
+            cell = counts.setdefault((rule, case["lang"]), [0, 0, 0])
+            cell[0] += rule in got and rule in want
+            cell[1] += rule in got and rule not in want
+            cell[2] += rule in want and rule not in got
         if got != want:
-            wrong.append((c["id"], sorted(want), sorted(got), c["draft"]))
-    positives = Counter(rule for c in cases for rule in c["expect"])
-    print(f"{name}: {len(cases)} drafts, {sum(not c['expect'] for c in cases)} clean, {len(wrong)} wrong")
+            wrong.append((case, sorted(want), sorted(got), result))
+    return counts, wrong
+
+
+def ratio(a: int, b: int) -> str:
+    return f"{a / b:.3f}" if b else "  -  "
+
+
+def report(name: str, counts: dict) -> None:
+    print(f"  {name}:")
+    print(f"    {'rule':20s} " + " ".join(f"{s:>17s}" for s in (*SCRIPTS, "all")))
     for rule in RULE_IDS:
-        print(f"  {rule:20s} labelled {positives[rule]:3d}  false positives {fp[rule]:2d}  false negatives {fn[rule]:2d}")
-    for case_id, want, got, draft in wrong:
-        print(f"  x {case_id}: want {want} got {got}: {draft}")
+        cells = []
+        total = [0, 0, 0]
+        for script in SCRIPTS:
+            tp, fp, fn = counts.get((rule, script), [0, 0, 0])
+            total = [total[0] + tp, total[1] + fp, total[2] + fn]
+            cells.append(f"P {ratio(tp, tp + fp)} R {ratio(tp, tp + fn)}")
+        tp, fp, fn = total
+        cells.append(f"P {ratio(tp, tp + fp)} R {ratio(tp, tp + fn)}")
+        print(f"    {rule:20s} " + " ".join(f"{c:>17s}" for c in cells) + f"   (n={tp + fn})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("path", type=Path, nargs="?", default=ROOT / "tests" / "data" / "rules" / "dev")
+    ap.add_argument("--tiers", default="lexical,semantic,both")
+    ap.add_argument("--misses", action="store_true", help="list every wrong draft of the last tier")
+    args = ap.parse_args(argv)
+    cases = load(args.path)
+    print(f"{args.path}: {len(cases)} drafts, {sum(not c['expect'] for c in cases)} clean; "
+          + ", ".join(f"{k} {v}" for k, v in sorted(Counter(c['lang'] for c in cases).items())))
+    wrong: list = []
+    for name, validator in validators().items():
+        if name not in args.tiers.split(","):
+            continue
+        started = time.perf_counter()
+        counts, wrong = measure(validator, cases)
+        report(f"{name} ({(time.perf_counter() - started) * 1000 / len(cases):.2f} ms/draft)", counts)
+    if args.misses:
+        for case, want, got, result in wrong:
+            ev = "; ".join(f"{v.rule}:{v.evidence[:40]}" for v in result.violations)
+            print(f"  x {case['id']} want {want} got {got} | {case['draft'][:150]} || {ev}")
+    return 0
 
 
 if __name__ == "__main__":
-    score("labelled table", load(DATA))
-    score("held-out", load(DATA / "heldout"))
+    sys.exit(main())

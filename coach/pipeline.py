@@ -80,7 +80,7 @@ class Coach:
         if analyse is None:
             from coach.situation import analyse
         if validate is None:
-            from coach.rules import validate
+            from coach.rules import DEFAULT_VALIDATOR as validate
         self.settings = settings
         self.retriever = retriever
         self.prompts = prompts

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from coach.types import Draft, DraftRequest, Passage, Policy, RoundState, Turn, Violation
+from coach.types import Draft, DraftRequest, Passage, Turn, Violation
+
+if TYPE_CHECKING:
+    from coach.rules.context import DraftContext
 
 
 @runtime_checkable
@@ -28,8 +31,8 @@ class Drafter(Protocol):
 
 @runtime_checkable
 class Rule(Protocol):
-    """A pure check of a draft against the conversation state; no I/O."""
+    """A pure check of one reading of a draft (coach.rules.context.DraftContext); no I/O."""
 
     id: str
 
-    def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]: ...
+    def check(self, ctx: DraftContext) -> list[Violation]: ...

@@ -8,6 +8,7 @@ a short safe reply (also validated) when even that fails. Nothing here returns a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -17,18 +18,19 @@ from coach.errors import LLMError
 from coach.metrics import REPAIRS, VIOLATIONS
 from coach.prompt_loader import PromptTemplate
 from coach.protocols import Drafter
-from coach.text import detect_script, to_script, to_traditional
+from coach.text import to_script, to_traditional
 from coach.types import (
     Conversation,
     Draft,
     DraftRequest,
+    Locale,
     Passage,
     Policy,
     Situation,
     Suggestion,
     Turn,
     ValidationResult,
-    Violation,
+
 )
 
 log = logging.getLogger("coach.repair")
@@ -51,22 +53,14 @@ SAFE_REPLIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def language_violation(text: str, script: str) -> Violation | None:
-    """A reply in the wrong language (English to a Chinese customer or the reverse) cannot be
-    converted like a script slip can: it is rejected and repaired like any other violation."""
-    if not text or (detect_script(text) == "en") == (script == "en"):
-        return None
-    want = "English" if script == "en" else "Chinese"
-    return Violation(
-        rule="wrong_language", severity="block", message=f"the reply is not in {want}, the customer's language",
-        span=(0, len(text)), evidence=text, hint=f"write the whole reply in {want}",
-    )
+_LOCALE_OF_SCRIPT: dict[str, Locale] = {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "en": "en"}
 
 
 @dataclass
 class Checker:
-    """Validates finished drafts against the conversation (and the customer's language), timing
-    and counting as it goes."""
+    """Validates finished drafts against the conversation in the customer's language (the
+    validator's wrong_language rule reads it from the locale given here), off the event loop,
+    timing and counting as it goes."""
 
     validate: Validate
     conversation: Conversation
@@ -75,19 +69,33 @@ class Checker:
     rejected: list[ValidationResult] = field(default_factory=list)
 
     def __call__(self, text: str) -> ValidationResult:
+        return self.many([text])[0]
+
+    def many(self, texts: Sequence[str]) -> list[ValidationResult]:
         started = time.perf_counter()
+        c = self.conversation
+        locale = c.locale or (_LOCALE_OF_SCRIPT.get(self.script) if self.script else None)
         try:
-            result = self.validate(text, self.conversation.turns, self.conversation.policy, self.conversation.locale)
-            wrong = language_violation(text, self.script) if self.script else None
-            if wrong is not None:
-                result = ValidationResult(ok=False, violations=(*result.violations, wrong))
+            batch = getattr(self.validate, "many", None)
+            if batch is not None and len(texts) > 1:
+                results = batch([(t, c.turns, c.policy, locale) for t in texts])
+            else:
+                results = [self.validate(t, c.turns, c.policy, locale) for t in texts]
         finally:
             self.seconds += time.perf_counter() - started
-        for v in result.violations:
-            VIOLATIONS.labels(v.rule).inc()
-        if not result.ok:
-            self.rejected.append(result)
-        return result
+        for result in results:
+            for v in result.violations:
+                VIOLATIONS.labels(v.rule).inc()
+            if not result.ok:
+                self.rejected.append(result)
+        return results
+
+    async def run(self, text: str) -> ValidationResult:
+        """One draft, in a worker thread: the semantic tier's encoder is CPU work."""
+        return (await self.run_many([text]))[0]
+
+    async def run_many(self, texts: Sequence[str]) -> list[ValidationResult]:
+        return await asyncio.to_thread(self.many, texts)
 
 
 def finish(draft: Draft, situation: Situation, passages: Sequence[Passage]) -> tuple[str, tuple[str, ...]]:
@@ -119,7 +127,7 @@ async def settle_candidate(draft: Draft, ctx: RepairContext) -> tuple[Suggestion
     attempts = 1
     while True:
         text, citations = finish(draft, ctx.situation, ctx.passages)
-        result = ctx.check(text) if text else ValidationResult(ok=False)
+        result = await ctx.check.run(text) if text else ValidationResult(ok=False)
         if result.ok and text:
             return Suggestion(text=text, citations=citations, source=draft.source, attempts=attempts, validation=result), None
         if attempts > ctx.max_repairs:
@@ -141,10 +149,10 @@ async def settle_candidate(draft: Draft, ctx: RepairContext) -> tuple[Suggestion
         draft = redrafts[0]
 
 
-def safe_reply(situation: Situation, check: Checker) -> Suggestion | None:
+async def safe_reply(situation: Situation, check: Checker) -> Suggestion | None:
     """The first last-resort reply in the customer's script that validates (None if none does)."""
-    for text in SAFE_REPLIES[situation.script]:
-        result = check(text)
+    texts = SAFE_REPLIES[situation.script]
+    for text, result in zip(texts, await check.run_many(texts)):
         if result.ok:
             return Suggestion(text=text, citations=(), source="offline", attempts=1, validation=result)
     log.error("no safe reply validates for script %s", situation.script)
@@ -161,17 +169,17 @@ async def offline_suggestions(
     except Exception:  # the fallback must answer whatever the composer does
         log.exception("offline drafter failed")
         drafts = []
-    seen: set[str] = set()
+    finished: dict[str, tuple[str, ...]] = {}
     for draft in drafts[:n]:
         text, citations = finish(draft, situation, passages)
-        if not text or text in seen:
-            continue
-        result = check(text)
+        if text and text not in finished:
+            finished[text] = citations
+    texts = list(finished)
+    for text, result in zip(texts, await check.run_many(texts) if texts else []):
         if result.ok:
-            seen.add(text)
-            out.append(Suggestion(text=text, citations=citations, source="offline", attempts=1, validation=result))
+            out.append(Suggestion(text=text, citations=finished[text], source="offline", attempts=1, validation=result))
     if not out:
-        fallback = safe_reply(situation, check)
+        fallback = await safe_reply(situation, check)
         if fallback is not None:
             out.append(fallback)
     return out

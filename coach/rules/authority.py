@@ -57,9 +57,4 @@ PHRASES = (
     Phrase(r"\bthat's (?:as high as|as far as|the most) i can go\b|\b(?:limited|no|tight) budget\b"),
 )
 
-AUTHORITY_EXPOSURE = PhraseRule(
-    id="authority_exposure",
-    message="exposes the limits of the agent's authority",
-    hint="say what you will do for the customer instead (check, follow up, arrange a callback), without naming limits or superiors",
-    phrases=PHRASES,
-)
+AUTHORITY_EXPOSURE = PhraseRule(id="authority_exposure", phrases=PHRASES, head="authority", yields_to=("refusal",))

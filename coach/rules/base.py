@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from coach.rules.normalize import Normalized, normalize_cached
+from coach.rules.messages import wording
+from coach.rules.normalize import Normalized
 from coach.rules.prefilter import REGISTRY, Gate, gate
 from coach.rules.regex_tools import fast_source, split_alternatives
-from coach.types import Policy, RoundState, Severity, Violation
+from coach.types import Severity, Violation
+
+if TYPE_CHECKING:
+    from coach.rules.context import DraftContext
 
 
 def violation(rule: str, severity: Severity, message: str, hint: str, draft: str, span: tuple[int, int]) -> Violation:
@@ -44,16 +49,19 @@ class Phrase:
 
 @dataclass(frozen=True)
 class PhraseRule:
-    """A rule that fires on wordings (authority exposure, hostile tone): pure, compiled once.
+    """A rule over wordings and meanings (authority exposure, hostile tone, refusal): pure.
 
-    Each phrase family is its own compiled pattern behind a literal prefilter (prefilter.py): one
-    shared scan per draft tells which families can match, and only those are run.
+    Lexical tier: each phrase family is its own compiled pattern behind a literal prefilter
+    (prefilter.py): one shared scan per draft tells which families can match, and only those run.
+    Semantic tier: every clause whose `head` probability reaches its calibrated threshold, unless a
+    head in `yields_to` also fires on it (a refusal is not also authority exposure). A clause
+    already covered by a lexical hit is reported once, with the lexical evidence.
     """
 
     id: str
-    message: str
-    hint: str
     phrases: tuple[Phrase, ...]
+    head: str | None = None
+    yields_to: tuple[str, ...] = ()
     severity: Severity = "block"
     _gates: dict[int, tuple[Gate, tuple[Veto, ...]]] = field(init=False, repr=False, compare=False)
     _ids: frozenset[int] = field(init=False, repr=False, compare=False)
@@ -64,29 +72,38 @@ class PhraseRule:
         object.__setattr__(self, "_gates", {g.id: (g, vetoes) for g, vetoes in gates})
         object.__setattr__(self, "_ids", frozenset(g.id for g, _ in gates))
 
-    def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]:
-        return self.check_normalized(normalize_cached(draft))
-
-    def check_normalized(self, norm: Normalized) -> list[Violation]:
+    def lexical_hits(self, norm: Normalized) -> list[tuple[int, int]]:
+        """[start, end) of every phrase match in the normalised text, overlaps merged."""
         t = norm.text
         hits: list[tuple[int, int]] = []
         own = self._gates
         mine = REGISTRY.active(t) & self._ids
-        if not mine:
-            return []
         for gid in sorted(mine):
             g, vetoes = own[gid]
             for m in g.pattern.finditer(t):
                 if m.end() == m.start() or any(v.blocks(t, m.start(), m.end()) for v in vetoes):
                     continue
                 hits.append((m.start(), m.end()))
-        return [
-            violation(self.id, self.severity, self.message, self.hint, norm.original, norm.span(s, e))
-            for s, e in _merge(hits)
-        ]
+        return merge(hits)
+
+    def check(self, ctx: DraftContext) -> list[Violation]:
+        lexical = self.lexical_hits(ctx.norm) if ctx.lexical else []
+        quiet = [ctx.clauses[i] for i in range(len(ctx.clauses)) if any(ctx.fires(h, i) for h in self.yields_to)]
+        lexical = [(s, e) for s, e in lexical if not any(c.start <= s < c.end for c in quiet) and not ctx.quoted(s, e)]
+        message, hint = wording(self.id, "default", ctx.script)
+        out = [violation(self.id, self.severity, message, hint, ctx.draft, ctx.norm.span(s, e)) for s, e in lexical]
+        if self.head is not None:
+            semantic = [
+                c for c in (ctx.clauses[i] for i in ctx.flagged(self.head))
+                if c not in quiet and not ctx.quoted(c.start, c.end) and not any(c.start < e and s < c.end for s, e in lexical)
+            ]
+            if semantic:
+                message, hint = wording(self.id, "semantic", ctx.script)
+                out.extend(violation(self.id, self.severity, message, hint, ctx.draft, ctx.span(c)) for c in semantic)
+        return out
 
 
-def _merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping hits of different families become one violation over their union."""
     out: list[tuple[int, int]] = []
     for s, e in sorted(hits):

@@ -11,80 +11,113 @@ round state (state.concessions).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from coach.rules.base import violation
-from coach.rules.offers import find_offers
-from coach.rules.state import Judged, concessions
-from coach.types import Policy, RoundState, Severity, Violation
+from coach.rules.messages import wording
+from coach.types import Severity, Violation
+
+if TYPE_CHECKING:
+    from coach.rules.context import DraftContext
 
 _EPS = 0.005
 
 
-_last: list[tuple[str, RoundState, tuple[Judged, ...]]] = []
-
-
-def judge_draft(draft: str, state: RoundState) -> tuple[Judged, ...]:
-    """The draft's offers judged against the state. Both rules ask for the same draft and state
-    object in turn, so the last answer is kept (by identity: holding them keeps the ids valid)."""
-    if _last:
-        d, s, judged = _last[0]
-        if d is draft and s is state:
-            return judged
-    found = find_offers(draft)
-    judged = tuple(concessions(found, state)) if found else ()
-    _last[:] = [(draft, state, judged)]
-    return judged
+def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
+    """Units (clauses or sentences) that hold an offer the lexical reader judged."""
+    spans = [ctx.span(c) for c in ctx.clauses]
+    return {i for i, (s, e) in enumerate(spans) for j in judged if s <= j.offer.span[0] < e}
 
 
 @dataclass(frozen=True)
 class DoubleConcession:
+    """Concessions of the draft: the lexical offer reader's new concessions, plus clauses the grant
+    head flags that hold no offer the reader already judged (a reader's "restated" stands), plus
+    clauses the invite head flags ("not enough? tell me"). The round counts as conceded when the
+    round state says so or the grant head flags an agent clause of the current round."""
+
     id: str = "double_concession"
     severity: Severity = "block"
-    message: str = "concedes twice within one round"
-    hint: str = (
-        "keep to the offer already made in this round and restate it; a further concession waits for "
-        "the next contact (arrange a callback)"
-    )
-    message_in_draft: str = "holds two concessions in one reply"
-    hint_in_draft: str = "make one offer only; keep anything further for a later contact"
 
-    def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]:
-        new = [j for j in judge_draft(draft, state) if j.concession]
+    def check(self, ctx: DraftContext) -> list[Violation]:
+        judged = ctx.judged if ctx.lexical else ()
+        read = _units_read(ctx, judged)
+        units: list[tuple[tuple[int, int], str]] = [(j.offer.span, "offer") for j in judged if j.concession]
+        for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
+            spans = ctx.span(ctx.clauses[i])
+            inside = [j for j in judged if spans[0] <= j.offer.span[0] < spans[1]]
+            if len(inside) == 1 and inside[0].concession:
+                units.append((spans, "offer"))
+        granted = [i for i in ctx.flagged("grant") if i not in read and not ctx.quoted(*ctx.clauses[i][:2])]
+        for i in granted:  # a unit that gives two benefits at once counts twice
+            units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
+        units += [
+            (ctx.span(ctx.clauses[i]), "invite") for i in ctx.flagged("invite")
+            if i not in read and i not in granted and not ctx.quoted(*ctx.clauses[i][:2])
+        ]
+        units.sort()
+        conceded = ctx.state.conceded_this_round or ctx.round_granted
         out: list[Violation] = []
-        for i, j in enumerate(new):
-            if state.conceded_this_round:
-                out.append(violation(self.id, self.severity, self.message, self.hint, draft, j.offer.span))
-            elif i >= 1:
-                out.append(violation(self.id, self.severity, self.message_in_draft, self.hint_in_draft, draft, j.offer.span))
+        offers_seen = 0
+        any_offer = any(k == "offer" for _, k in units)
+        for span, kind in units:
+            if kind == "invite":
+                if conceded or any_offer:
+                    out.append(self._violation(ctx, "invite", span))
+                continue
+            if conceded:
+                out.append(self._violation(ctx, "default", span))
+            elif offers_seen:
+                out.append(self._violation(ctx, "in_draft", span))
+            offers_seen += 1
         return out
+
+    def _violation(self, ctx: DraftContext, variant: str, span: tuple[int, int]) -> Violation:
+        message, hint = wording(self.id, variant, ctx.script)
+        return violation(self.id, self.severity, message, hint, ctx.draft, span)
+
+
+# "元" reads as the local unit in Taiwan and Hong Kong too, and a bare "$" as the local dollar.
+_YUAN = {"CNY", "TWD", "HKD", "MOP"}
+_DOLLAR = {"USD", "AUD", "CAD", "HKD", "TWD", "SGD", "NZD"}
+
+
+def same_currency(offer: str | None, policy: str) -> bool:
+    """Whether an amount the reader tagged `offer` can be compared with a `policy` amount."""
+    policy = policy.upper()
+    if offer is None or offer == policy:
+        return True
+    return (offer == "CNY" and policy in _YUAN) or (offer == "USD" and policy in _DOLLAR)
 
 
 @dataclass(frozen=True)
 class OverAuthority:
     id: str = "over_authority"
     severity: Severity = "block"
-    message: str = "offers more than the agent's authority allows"
-    hint: str = "stay within your compensation limit and do not name it; offer to follow up instead"
-    message_open: str = "gives in without a limit"
-    hint_open: str = "do not promise whatever the customer asks; make a bounded offer or arrange a follow-up"
 
-    def check(self, draft: str, state: RoundState, policy: Policy) -> list[Violation]:
-        cap = policy.max_compensation
+    def check(self, ctx: DraftContext) -> list[Violation]:
+        cap = ctx.policy.max_compensation
         if cap is None:
             return []
         out: list[Violation] = []
-        for j in judge_draft(draft, state):
+        if not any(j.offer.kind == "capitulation" for j in ctx.judged):
+            for i in ctx.flagged("capitulation"):
+                message, hint = wording(self.id, "open", ctx.script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, ctx.span(ctx.clauses[i])))
+        for j in ctx.judged:
             o = j.offer
             if o.kind == "capitulation":
-                out.append(violation(self.id, self.severity, self.message_open, self.hint_open, draft, o.span))
+                message, hint = wording(self.id, "open", ctx.script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
                 continue
-            if not o.is_money or (o.currency is not None and o.currency != cap.currency.upper()):
+            if not o.is_money or not same_currency(o.currency, cap.currency):
                 continue
             assert o.amount is not None
             over_single = o.amount > cap.amount + _EPS
             over_total = j.concession and j.standing_after is not None and j.standing_after > cap.amount + _EPS
             if over_single or over_total:
-                out.append(violation(self.id, self.severity, self.message, self.hint, draft, o.span))
+                message, hint = wording(self.id, "default", ctx.script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
         return out
 
 

@@ -27,8 +27,17 @@ _USD_AFTER = r"(?:美元|美金|刀(?![\u4e00-\u9fff])|usd|dollars?|bucks)"
 _CNY_BEFORE = r"(?:¥|rmb\s?|cny\s?|人民币)"
 _USD_BEFORE = r"(?:us\$|\$|usd\s?)"
 
-MONEY_BEFORE = re.compile(rf"(?P<cur>¥|\$|us\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?)")
-MONEY_AFTER = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:(?P<cny>{_CNY_AFTER})|(?P<usd>{_USD_AFTER}))")
+# Other currencies, by the mark before or the word after the amount (Hong Kong, Taiwan, pounds, euros,
+# Australian and Singapore dollars).
+OTHER_BEFORE = {"hk$": "HKD", "nt$": "TWD", "£": "GBP", "€": "EUR", "a$": "AUD", "au$": "AUD", "s$": "SGD",
+                "hkd": "HKD", "twd": "TWD", "gbp": "GBP", "eur": "EUR", "aud": "AUD", "sgd": "SGD"}
+OTHER_AFTER = {"港元": "HKD", "港币": "HKD", "港纸": "HKD", "蚊": "HKD", "新台币": "TWD", "台币": "TWD", "英镑": "GBP",
+               "欧元": "EUR", "pounds": "GBP", "pound": "GBP", "quid": "GBP", "euros": "EUR", "euro": "EUR",
+               "hkd": "HKD", "twd": "TWD", "gbp": "GBP", "eur": "EUR", "aud": "AUD", "sgd": "SGD"}
+_OTHER_BEFORE = "|".join(re.escape(k) + (r"\s?" if k.isalpha() else "") for k in sorted(OTHER_BEFORE, key=len, reverse=True))
+_OTHER_AFTER = "|".join(re.escape(k) + (r"\b" if k.isascii() else "") for k in sorted(OTHER_AFTER, key=len, reverse=True))
+MONEY_BEFORE = re.compile(rf"(?P<cur>{_OTHER_BEFORE}|¥|us\$|\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?)")
+MONEY_AFTER = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:(?P<oth>{_OTHER_AFTER})|(?P<cny>{_CNY_AFTER})|(?P<usd>{_USD_AFTER}))")
 USD_MARKS = frozenset({"$", "us$", "usd"})
 POINTS = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:个)?(?:积分|点数|点红利|points?\b)")
 DISCOUNT = re.compile(r"打[一二三四五六七八九\d.]+折|(?P<pct>\d{1,2})\s*%\s*off\b|\bdiscount\b|折扣")

@@ -9,6 +9,7 @@ in the normalised text always maps back onto a valid span of the original.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,8 +57,16 @@ def _fold(text: str) -> str:
     return text.lower()
 
 
+# Characters that change nothing a reader sees but split a phrase for a matcher ("无\u200b能为力"):
+# zero-width spaces and joiners, direction marks, the soft hyphen, the BOM, variation selectors and
+# combining marks. They are dropped before every tier.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]")
+
+
 def normalize(text: str) -> Normalized:
     """The matching form of `text` (see the module docstring)."""
+    if _INVISIBLE.search(text):
+        return _slow(text)
     if text.isascii():
         low = text.lower()
         return Normalized(text, low)
@@ -74,6 +83,8 @@ def _slow(text: str) -> Normalized:
     parts: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
+        if _INVISIBLE.match(ch):
+            continue
         conv = _fold(to_simplified(ch)) if not ch.isascii() else ch.lower()
         parts.append(conv)
         index.extend([i] * len(conv))

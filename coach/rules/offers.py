@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from coach.rules import lexicon as lx
-from coach.rules.normalize import Normalized, normalize_cached
+from coach.rules.normalize import Normalized, normalize
 from coach.rules.numerals import parse_number
 from coach.rules.markers import Hit, Hits
 from coach.rules.prefilter import REGISTRY
@@ -50,13 +50,12 @@ class _Mention(NamedTuple):
 
 def find_offers(text: str) -> list[FoundOffer]:
     """The offers `text` makes, in order of appearance (see the module docstring)."""
-    return list(_find_offers_cached(text))
+    return _offers(normalize(text))
 
 
-@lru_cache(maxsize=512)
-def _find_offers_cached(text: str) -> tuple[FoundOffer, ...]:
-    norm = normalize_cached(text)
-    return tuple(_offers(norm))
+def find_offers_in(norm: Normalized) -> list[FoundOffer]:
+    """find_offers() of a text already normalised (the validator's draft context)."""
+    return _offers(norm)
 
 
 def _offers(norm: Normalized) -> list[FoundOffer]:
@@ -227,7 +226,12 @@ def _near_taken(t: str, taken: list[tuple[int, int]], s: int, e: int, kind: str)
 def _money_value(m: re.Match[str]) -> tuple[float | None, str | None]:
     groups = m.groupdict()
     amount = parse_number(m.group("n").rstrip(",."))
-    if groups.get("usd") or groups.get("cur") in lx.USD_MARKS:
+    if groups.get("oth"):
+        return amount, lx.OTHER_AFTER[groups["oth"]]
+    cur = (groups.get("cur") or "").strip()
+    if cur in lx.OTHER_BEFORE:
+        return amount, lx.OTHER_BEFORE[cur]
+    if groups.get("usd") or cur in lx.USD_MARKS:
         return amount, "USD"
     return amount, "CNY"
 

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from coach.protocols import Rule
 from coach.rules.authority import AUTHORITY_EXPOSURE
 from coach.rules.concession import DOUBLE_CONCESSION, OVER_AUTHORITY
+from coach.rules.parroting import PARROTING
+from coach.rules.refusal import REFUSAL
+from coach.rules.reply_form import MARKUP, WRONG_LANGUAGE
 from coach.rules.tone import HOSTILE_TONE
-from coach.types import Policy, RoundState, Severity, ValidationResult, Violation
+from coach.types import Severity, ValidationResult, Violation
 
-RULES: tuple[Rule, ...] = (AUTHORITY_EXPOSURE, DOUBLE_CONCESSION, OVER_AUTHORITY, HOSTILE_TONE)
+if TYPE_CHECKING:
+    from coach.rules.context import DraftContext
+
+RULES: tuple[Rule, ...] = (
+    AUTHORITY_EXPOSURE, DOUBLE_CONCESSION, OVER_AUTHORITY, HOSTILE_TONE, REFUSAL, PARROTING, MARKUP, WRONG_LANGUAGE,
+)
 RULE_IDS: tuple[str, ...] = tuple(r.id for r in RULES)
 
 
@@ -36,16 +45,15 @@ CLEAN = ValidationResult(ok=True)
 
 
 def run_rules(
-    draft: str,
-    state: RoundState,
-    policy: Policy,
+    ctx: DraftContext,
     rules: Sequence[Rule] = RULES,
     failure_policy: FailurePolicy = DEFAULT_FAILURE_POLICY,
 ) -> ValidationResult:
-    """Every rule over the draft; violations ordered by position, then rule order."""
+    """Every rule over the draft's context (no rule is skipped); violations ordered by position,
+    then rule order."""
     found: list[Violation] = []
     for rule in rules:
-        found.extend(rule.check(draft, state, policy))
+        found.extend(rule.check(ctx))
     if not found:
         return CLEAN
     if failure_policy.overrides:

@@ -32,9 +32,4 @@ PHRASES = (
     Phrase(r"\bobviously you (?:didn't|don't|did not|do not)\b|\bwe(?:'ll| will) (?:ban|block|blacklist) you\b|\bwhat did you expect\b|\bgood luck with that\b|\byour loss\b|\byou people\b|\bstop (?:whining|nagging)\b"),
 )
 
-HOSTILE_TONE = PhraseRule(
-    id="hostile_tone",
-    message="blames, mocks, threatens or belittles the customer",
-    hint="acknowledge the customer's feelings and focus on what happens next, without assigning blame",
-    phrases=PHRASES,
-)
+HOSTILE_TONE = PhraseRule(id="hostile_tone", phrases=PHRASES, head="hostile")

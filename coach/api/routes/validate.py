@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter
 
 from coach.api.schemas_validate import ValidateRequest, ValidateResponse, response_dict
@@ -15,7 +16,7 @@ router = APIRouter(tags=["validation"])
 
 @router.post("/v1/validate", response_model=ValidateResponse)
 async def validate_draft(request: ValidateRequest) -> dict[str, Any]:
-    """Validation request -> validation response (see CONTRACT.md). Pure CPU work of well under a
-    millisecond, so it runs inline rather than in a thread."""
-    result = validate(request.draft, request.turns, request.policy, request.locale)
+    """Validation request -> validation response (see docs/api.md). The semantic tier encodes the
+    draft's clauses (CPU work of a few milliseconds), so it runs in a worker thread."""
+    result = await anyio.to_thread.run_sync(validate, request.draft, request.turns, request.policy, request.locale)
     return response_dict(result)

@@ -1,0 +1,114 @@
+"""Units of a normalised text: what the semantic tier classifies and reports as spans.
+
+Two granularities, both scored: clauses (ended by any clause or sentence mark; a piece too short to
+mean anything alone, such as "好的，" or "Fine,", is joined to the next) and sentences (ended by
+。！？；, ! ? ; a line break, or a full stop before a space), a sentence being cut at its clause
+marks into runs of at most MAX_HAN Chinese characters or MAX_WORDS English words. A meaning spread
+over a sentence ("我也想多给您一些，可惜额度卡得很死") is read whole; one buried in a clause of a
+long reply is read alone. "1,000" and "2.5" end nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
+_CLAUSE_END = re.compile(r"[，,、：:…]+")
+_ANY_END = re.compile(r"[。！？!?；;\n，,、：:…]+|\.(?=\s|$)")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+MAX_HAN = 36
+MAX_WORDS = 22
+
+
+class Clause(NamedTuple):
+    """[start, end) of one unit in the normalised text, and its text (stripped)."""
+
+    start: int
+    end: int
+    text: str
+
+    def within(self, other: Clause) -> bool:
+        return other.start <= self.start and self.end <= other.end
+
+
+def _pieces(text: str, start: int, end: int, marks: re.Pattern[str]) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    for m in marks.finditer(text, start, end):
+        i = m.start()
+        if text[i] in ",." and text[i + 1:i + 2].isdigit() and text[i - 1:i].isdigit():
+            continue  # 1,000 and 2.5
+        out.append((pos, m.end()))
+        pos = m.end()
+    if pos < end:
+        out.append((pos, end))
+    return out
+
+
+def _size(text: str) -> tuple[int, int]:
+    return len(_HAN.findall(text)), len(text.split())
+
+
+def _long(text: str) -> bool:
+    han, words = _size(text)
+    return han > MAX_HAN if han else words > MAX_WORDS
+
+
+def split_units(text: str) -> tuple[Clause, ...]:
+    """The clauses of `text`, then its sentences that hold more than one clause (see the module
+    docstring); empty text gives none."""
+    clauses = split_clauses(text)
+    sentences = [s for s in split_sentences(text) if sum(c.within(s) for c in clauses) > 1]
+    return clauses + tuple(sentences)
+
+
+_MIN_HAN = 5
+_MIN_WORDS = 3
+
+
+def split_clauses(text: str) -> tuple[Clause, ...]:
+    """Clauses, short pieces joined to the next."""
+    out: list[Clause] = []
+    carry: int | None = None
+    pieces = _pieces(text, 0, len(text), _ANY_END)
+    for n, (start, end) in enumerate(pieces):
+        if carry is not None:
+            start, carry = carry, None
+        body = text[start:end].strip()
+        han, words = _size(body)
+        if (han < _MIN_HAN if han else words < _MIN_WORDS) and n < len(pieces) - 1 and any(ch.isalnum() for ch in body):
+            carry = start
+            continue
+        _add(out, text, start, end)
+    return tuple(out)
+
+
+def split_sentences(text: str) -> tuple[Clause, ...]:
+    """Sentences, long ones cut into runs of clauses."""
+    out: list[Clause] = []
+    for s_start, s_end in _pieces(text, 0, len(text), _SENTENCE_END):
+        if not _long(text[s_start:s_end]):
+            _add(out, text, s_start, s_end)
+            continue
+        run_start = None
+        run_end = s_start
+        for c_start, c_end in _pieces(text, s_start, s_end, _CLAUSE_END):
+            if run_start is not None and _long(text[run_start:c_end]):
+                _add(out, text, run_start, run_end)
+                run_start = None
+            if run_start is None:
+                run_start = c_start
+            run_end = c_end
+        if run_start is not None:
+            _add(out, text, run_start, run_end)
+    return tuple(out)
+
+
+def _add(out: list[Clause], text: str, start: int, end: int) -> None:
+    raw = text[start:end]
+    body = raw.strip()
+    if not body or not any(ch.isalnum() for ch in body):
+        return
+    lead = len(raw) - len(raw.lstrip())
+    out.append(Clause(start + lead, start + lead + len(body), body))

@@ -1,0 +1,141 @@
+"""One reading of a draft, shared by every rule.
+
+`read_draft()` normalises the draft once (Simplified, half-width, lower-case, invisible characters
+dropped), splits it into clauses, finds its offers and judges them against the round state of the
+turns, works out the customer's language, and, when a semantic scorer is given, scores every clause
+(and the agent's clauses of the current round) with the clause heads. Rules only read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.rules.clauses import Clause, split_units
+from coach.rules.normalize import Normalized, normalize
+from coach.rules.offers import find_offers_in
+from coach.rules.parroting import copied_run
+from coach.rules.semantic.heads import Scorer
+from coach.rules.state import Judged, concessions, round_state
+from coach.text import detect_script, script_for_locale
+from coach.types import Locale, Policy, RoundState, Script, Turn
+
+
+@dataclass(frozen=True)
+class DraftContext:
+    draft: str
+    norm: Normalized
+    clauses: tuple[Clause, ...]
+    turns: tuple[Turn, ...]
+    policy: Policy
+    state: RoundState
+    judged: tuple[Judged, ...]
+    script: Script  # the draft's own
+    customer_script: Script | None  # the customer's (locale first, else their turns), if known
+    signals: np.ndarray | None = None  # (clauses, heads) probabilities; None: semantic tier off
+    heads: tuple[str, ...] = ()
+    thresholds: np.ndarray | None = None
+    round_granted: bool = False  # an agent clause of the current round grants a benefit (semantic)
+    lexical: bool = True  # the lexical tier runs (off only to measure the semantic tier alone)
+    parroted: tuple[int, int] | None = None  # the stretch copied from a customer turn (normalised)
+
+    def quoted(self, start: int, end: int) -> bool:
+        """[start, end) of the normalised text lies in the customer's own words handed back: other
+        rules do not read them as the agent's."""
+        p = self.parroted
+        return p is not None and p[0] <= start and end <= p[1] + 1
+
+    def score(self, head: str, clause_index: int) -> float:
+        if self.signals is None or head not in self.heads:
+            return 0.0
+        return float(self.signals[clause_index, self.heads.index(head)])
+
+    def fires(self, head: str, clause_index: int, margin: float = 0.0) -> bool:
+        """The head's probability for the clause reaches its calibrated threshold (plus margin)."""
+        if self.signals is None or self.thresholds is None or head not in self.heads:
+            return False
+        h = self.heads.index(head)
+        return bool(self.signals[clause_index, h] >= self.thresholds[h] + margin)
+
+    def flagged(self, head: str) -> list[int]:
+        """Units on which the head fires, finest first: a sentence is dropped when a clause of it
+        fires too (the clause is the sharper span)."""
+        hits = [i for i in range(len(self.clauses)) if self.fires(head, i)]
+        return [i for i in hits if not any(j != i and self.clauses[j].within(self.clauses[i]) for j in hits)]
+
+    def span(self, clause: Clause) -> tuple[int, int]:
+        """The clause's [start, end) in the original draft."""
+        return self.norm.span(clause.start, clause.end)
+
+
+def agent_clauses_this_round(turns: Sequence[Turn]) -> list[str]:
+    """Normalised clauses of the agent's turns in the current (last) round."""
+    if not turns:
+        return []
+    current = turns[-1].round
+    return [c.text for t in turns if t.role == "agent" and t.round == current for c in split_units(normalize(t.text).text)]
+
+
+def parroted_stretch(norm_text: str, turns: Sequence[Turn]) -> tuple[int, int] | None:
+    for turn in turns:
+        if turn.role == "customer":
+            run = copied_run(norm_text, normalize(turn.text).text)
+            if run is not None:
+                return run
+    return None
+
+
+def customer_script(turns: Sequence[Turn], locale: Locale | None) -> Script | None:
+    if locale is not None:
+        return script_for_locale(locale)
+    said = " ".join(t.text for t in turns if t.role == "customer")
+    return detect_script(said) if said.strip() else None
+
+
+def read_draft(
+    draft: str,
+    turns: Sequence[Turn] = (),
+    policy: Policy = Policy(),
+    locale: Locale | None = None,
+    scorer: Scorer | None = None,
+    lexical: bool = True,
+) -> DraftContext:
+    norm = normalize(draft)
+    clauses = split_units(norm.text)
+    parroted = parroted_stretch(norm.text, turns)
+    turns = tuple(turns)
+    state = round_state(turns)
+    found = find_offers_in(norm)
+    judged = tuple(concessions(found, state)) if found else ()
+    signals = None
+    heads: tuple[str, ...] = ()
+    thresholds = None
+    round_granted = False
+    if scorer is not None:
+        heads, thresholds = tuple(scorer.heads), scorer.thresholds
+        prior = agent_clauses_this_round(turns) if turns and turns[-1].round >= 1 else []
+        texts = [c.text for c in clauses] + prior
+        probs = scorer.score(texts) if texts else np.zeros((0, len(heads)), dtype=np.float32)
+        signals = probs[: len(clauses)]
+        if prior and "grant" in heads:
+            g = heads.index("grant")
+            round_granted = bool((probs[len(clauses):, g] >= thresholds[g]).any())
+    return DraftContext(
+        draft=draft, norm=norm, clauses=clauses, turns=turns, policy=policy, state=state, judged=judged,
+        script=detect_script(draft) if draft.strip() else "zh-Hans",
+        customer_script=customer_script(turns, locale), signals=signals, heads=heads,
+        thresholds=thresholds, round_granted=round_granted, lexical=lexical, parroted=parroted,
+    )
+
+
+def prefetch(scorer: Scorer, drafts: Sequence[tuple[str, Sequence[Turn]]]) -> None:
+    """Score the clauses of many drafts (and their conversations' current-round agent clauses) in
+    one encoder call, so that the read_draft() calls that follow find them remembered."""
+    texts: list[str] = []
+    for draft, turns in drafts:
+        texts.extend(c.text for c in split_units(normalize(draft).text))
+        texts.extend(agent_clauses_this_round(turns))
+    if texts:
+        scorer.score(list(dict.fromkeys(texts)))

@@ -1,0 +1,159 @@
+"""Kernel heads over clause embeddings, and the ClauseScorer the rules ask.
+
+Each head answers one question about a clause: does it expose the agent's authority, grant the
+customer a benefit, invite a further concession, speak with hostility, refuse to engage? Weights,
+biases and the thresholds calibrated on a validation split are package data
+(coach/data/rules/semantic.npz, with the operating point and provenance in semantic.json), written
+by `python -m coach.rules.semantic.train`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from coach.rules.semantic.encoder import Encoder, shared_encoder
+
+HEADS: tuple[str, ...] = ("authority", "grant", "invite", "hostile", "refusal", "capitulation", "multi_grant")
+
+
+@dataclass(frozen=True)
+class Heads:
+    """k kernel heads over a dim-d embedding: RBF support-vector machines sharing one set of
+    support vectors (the union over heads).
+
+    decision_h(x) = sum_i coef[i, h] * exp(-gamma * |x - sv_i|^2) + intercept[h]
+    score_h(x) = 1 / (1 + exp(-decision_h(x)))   (0.5 on the margin's middle)
+    `thresholds[h]` is head h's operating point on that score, calibrated on a validation split.
+    """
+
+    names: tuple[str, ...]
+    vectors: np.ndarray  # (n_sv, dim) float32
+    coef: np.ndarray  # (n_sv, k)
+    intercept: np.ndarray  # (k,)
+    gamma: float
+    thresholds: np.ndarray  # (k,)
+    meta: dict[str, Any] = field(default_factory=dict)
+    _sv_sq: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "vectors", np.ascontiguousarray(self.vectors, dtype=np.float32))
+        object.__setattr__(self, "_sv_sq", (self.vectors * self.vectors).sum(1))
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        sq = (x * x).sum(1)[:, None] + self._sv_sq[None, :] - 2.0 * (x @ self.vectors.T)
+        kernel = np.exp(-self.gamma * np.maximum(sq, 0.0))
+        return 1.0 / (1.0 + np.exp(-np.clip(self.decision(kernel), -30.0, 30.0)))
+
+    def decision(self, kernel: np.ndarray) -> np.ndarray:
+        return kernel @ self.coef + self.intercept
+
+    def save(self, stem: Path) -> None:
+        np.savez_compressed(
+            stem.with_suffix(".npz"), vectors=self.vectors.astype(np.float16), coef=self.coef.astype(np.float32),
+            intercept=self.intercept.astype(np.float32),
+        )
+        meta = dict(self.meta)
+        meta.update(heads=list(self.names), gamma=self.gamma,
+                    thresholds={n: round(float(t), 4) for n, t in zip(self.names, self.thresholds)})
+        stem.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _data_dir() -> Path:
+    return Path(str(resources.files("coach") / "data" / "rules"))
+
+
+@lru_cache(maxsize=1)
+def shipped_heads() -> Heads:
+    """The heads that ship with the package."""
+    return load_heads(_data_dir() / "semantic")
+
+
+def load_heads(stem: Path) -> Heads:
+    meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+    arrays = np.load(stem.with_suffix(".npz"))
+    names = tuple(meta["heads"])
+    thresholds = np.array([meta["thresholds"][n] for n in names], dtype=np.float32)
+    return Heads(
+        names, arrays["vectors"], arrays["coef"], arrays["intercept"],
+        float(meta["gamma"]), thresholds, meta,
+    )
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """Clause texts -> (n, len(HEADS)) probabilities, plus the thresholds they are read against."""
+
+    heads: tuple[str, ...]
+    thresholds: np.ndarray
+
+    def score(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class ClauseScorer:
+    """Encoder + heads. Texts already scored are remembered (a conversation's earlier turns and the
+    panel's keystroke-by-keystroke lint send the same clauses again and again)."""
+
+    def __init__(self, encoder: Encoder | None = None, heads: Heads | None = None, memory: int = 8192) -> None:
+        self._encoder = encoder
+        self._heads = heads
+        self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = memory
+        self._lock = threading.Lock()
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
+
+    @property
+    def model(self) -> Heads:
+        if self._heads is None:
+            self._heads = shipped_heads()
+        return self._heads
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        return self.model.names
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        return self.model.thresholds
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        k = len(self.model.names)
+        out = np.zeros((len(texts), k), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, t in enumerate(texts):
+                row = self._memory.get(t)
+                if row is None:
+                    missing.setdefault(t, []).append(i)
+                else:
+                    self._memory.move_to_end(t)
+                    out[i] = row
+        if missing:
+            todo = list(missing)
+            probs = self.model.probabilities(self.encoder.encode(todo))
+            with self._lock:
+                for t, row in zip(todo, probs):
+                    for i in missing[t]:
+                        out[i] = row
+                    self._memory[t] = row
+                while len(self._memory) > self._size:
+                    self._memory.popitem(last=False)
+        return out
+
+    def warm(self) -> None:
+        self.score(["预热"])

@@ -1,0 +1,177 @@
+"""Train the semantic heads: `python -m coach.rules.semantic.train [--data DIR] [--out STEM]`.
+
+Reads the labelled clauses of tests/data/rules/train/*.jsonl (one JSON object per line: text, lang,
+authority 0/1, grant none|new|restate|invite, hostile 0/1, refusal 0/1), normalises them as the
+validator does, encodes them once, and fits one L2-regularised logistic head per question with
+scipy's L-BFGS (class-balanced). A fixed, hash-based fifth of the clauses is held back: each head's
+threshold is the lowest that keeps precision at or above the target on that validation split, and
+the split's precision and recall at that point are written beside the weights. Deterministic: the
+same data give the same file.
+
+Never put held-out rounds (tests/data/rules/heldout/) in the training folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from coach.rules.normalize import normalize
+from coach.rules.semantic.encoder import Encoder, UseEncoder
+from coach.rules.semantic.heads import HEADS, Heads
+
+ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_DATA = ROOT / "tests" / "data" / "rules" / "train"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "rules" / "semantic"
+TARGET_PRECISION = 0.98
+C = 10.0
+
+
+def labels_of(row: dict) -> dict[str, int | None]:
+    """Each head's label for a row; None where the row does not say (the head skips the row).
+    `grants` (how many benefits, 0-2) and `capitulation` come only with some files; a row that
+    grants nothing says 0 for both."""
+    grant = row.get("grant", "none")
+    gives = grant == "new"
+    grants = row.get("grants")
+    capitulation = row.get("capitulation")
+    return {
+        "authority": int(row.get("authority", 0)),
+        "grant": int(gives),
+        "invite": int(grant == "invite"),
+        "hostile": int(row.get("hostile", 0)),
+        "refusal": int(row.get("refusal", 0)),
+        "capitulation": int(capitulation) if capitulation is not None else (None if gives else 0),
+        "multi_grant": int(grants >= 2) if grants is not None else (None if gives else 0),
+    }
+
+
+def load_rows(folder: Path) -> list[dict]:
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for path in sorted(folder.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path.name}:{number}: not JSON ({exc})") from None
+            text = normalize(str(row.get("text", ""))).text.strip()
+            if text and text not in seen:
+                seen.add(text)
+                # Pieces of one reply share a split (a sentence holds its clauses).
+                group = f"{path.stem}/{row['reply']}" if row.get("reply") else text
+                rows.append({**row, "norm": text, "group": group})
+    return rows
+
+
+def is_validation(text: str) -> bool:
+    return hashlib.sha1(text.encode("utf-8")).digest()[0] < 52  # about a fifth
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, gamma: float, c: float = C):
+    """A class-balanced RBF support-vector machine (scikit-learn, train-time only)."""
+    from sklearn.svm import SVC
+
+    return SVC(C=c, kernel="rbf", gamma=gamma, class_weight="balanced").fit(x, y)
+
+
+def consolidate(models: list, rows: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One set of support vectors for all heads (the union), with each head's coefficients.
+    `rows[h]` maps head h's training rows to rows of `x`."""
+    union = sorted({int(rows[h][i]) for h, m in enumerate(models) for i in m.support_})
+    where = {i: n for n, i in enumerate(union)}
+    coef = np.zeros((len(union), len(models)))
+    for h, m in enumerate(models):
+        for i, dual in zip(m.support_, m.dual_coef_[0]):
+            coef[where[int(rows[h][i])], h] = dual
+    intercept = np.array([m.intercept_[0] for m in models])
+    return x[union], coef, intercept
+
+
+def calibrate(p: np.ndarray, y: np.ndarray, target: float = TARGET_PRECISION) -> tuple[float, float, float]:
+    """The lowest threshold (>= 0.5, the margin's middle) whose precision on (p, y) reaches `target`; with its precision
+    and recall. If none does, the threshold of the best precision."""
+    best = (0.99, 0.0, 0.0)
+    for t in np.unique(np.concatenate([[0.5], p[p >= 0.5]])):
+        flagged = p >= t
+        if not flagged.any():
+            continue
+        precision = float(y[flagged].mean())
+        recall = float(flagged[y == 1].mean()) if y.any() else 0.0
+        if precision >= target:
+            return float(t), precision, recall
+        if precision > best[1]:
+            best = (float(t), precision, recall)
+    return best
+
+
+def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: float = C) -> Heads:
+    rows = load_rows(data)
+    if not rows:
+        raise SystemExit(f"no training rows under {data}")
+    started = time.perf_counter()
+    x = encoder.encode([r["norm"] for r in rows]).astype(np.float64)
+    encoded = time.perf_counter() - started
+    val = np.array([is_validation(r["group"]) for r in rows])
+    gamma = 1.0 / (x.shape[1] * float(x[~val].var()))
+    labels = [labels_of(r) for r in rows]
+    models, used = [], []
+    for name in HEADS:
+        y = np.array([-1 if lab[name] is None else lab[name] for lab in labels])
+        known = ~val & (y >= 0)
+        models.append(fit_head(x[known], y[known], gamma, c))
+        used.append(np.flatnonzero(known))
+    vectors, coef, intercept = consolidate(models, used, x)
+    heads = Heads(HEADS, vectors.astype(np.float32), coef, intercept, gamma, np.full(len(HEADS), 0.5))
+    p_val = heads.probabilities(x[val])
+    reference = 1.0 / (1.0 + np.exp(-np.stack([m.decision_function(x[val]) for m in models], axis=1)))
+    if not np.allclose(p_val, reference, atol=2e-3):
+        raise SystemExit("numpy inference disagrees with scikit-learn's; refusing to write the heads")
+    thresholds, report = [], {}
+    for h, name in enumerate(HEADS):
+        y = np.array([-1 if lab[name] is None else lab[name] for lab in labels], dtype=np.float64)
+        known = val & (y >= 0)
+        t, precision, recall = calibrate(p_val[known[val], h], y[known], target)
+        thresholds.append(t)
+        report[name] = {
+            "train_positives": int((y[~val] == 1).sum()), "validation_positives": int((y[known] == 1).sum()),
+            "support_vectors": int(models[h].support_.size), "threshold": round(t, 4),
+            "validation_precision": round(precision, 4), "validation_recall": round(recall, 4),
+        }
+    meta = {
+        "encoder": encoder.name,
+        "rows": len(rows),
+        "validation_rows": int(val.sum()),
+        "target_precision": target,
+        "c": c,
+        "data_sha1": hashlib.sha1("\n".join(sorted(r["norm"] for r in rows)).encode("utf-8")).hexdigest(),
+        "encode_seconds": round(encoded, 1),
+        "report": report,
+    }
+    return Heads(HEADS, heads.vectors, coef, intercept, gamma, np.array(thresholds, dtype=np.float32), meta)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m coach.rules.semantic.train", description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of training *.jsonl files")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output stem (writes STEM.npz and STEM.json)")
+    ap.add_argument("--target-precision", type=float, default=TARGET_PRECISION)
+    ap.add_argument("--c", type=float, default=C, help="the SVMs' C")
+    args = ap.parse_args(argv)
+    heads = train(args.data, UseEncoder(), args.target_precision, args.c)
+    heads.save(args.out)
+    json.dump(heads.meta["report"], sys.stdout, indent=2)
+    print(f"\nwrote {args.out.with_suffix('.npz')} ({heads.meta['rows']} rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

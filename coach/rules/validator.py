@@ -1,0 +1,49 @@
+"""The validator: one reading of the draft (context.py), every rule over it, the failure policy.
+
+`Validator(scorer=None)` is the lexical tier alone; with a scorer (the default: the shipped clause
+heads over the multilingual encoder) both tiers run and a draft fails if either fires.
+`Validator.many()` reads a batch of drafts with one encoder call for all their clauses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from coach.protocols import Rule
+from coach.rules.context import prefetch, read_draft
+from coach.rules.registry import DEFAULT_FAILURE_POLICY, RULES, FailurePolicy, run_rules
+from coach.rules.semantic.heads import ClauseScorer, Scorer
+from coach.types import Locale, Policy, Turn, ValidationResult
+
+Request = tuple[str, Sequence[Turn], Policy, Locale | None]
+
+
+@dataclass
+class Validator:
+    scorer: Scorer | None = field(default_factory=ClauseScorer)
+    lexical: bool = True
+    rules: Sequence[Rule] = RULES
+    failure_policy: FailurePolicy = DEFAULT_FAILURE_POLICY
+
+    def __call__(
+        self,
+        draft: str,
+        turns: Sequence[Turn] = (),
+        policy: Policy = Policy(),
+        locale: Locale | None = None,
+        failure_policy: FailurePolicy | None = None,
+    ) -> ValidationResult:
+        ctx = read_draft(draft, turns, policy, locale, self.scorer, self.lexical)
+        return run_rules(ctx, self.rules, failure_policy or self.failure_policy)
+
+    def many(self, requests: Sequence[Request]) -> list[ValidationResult]:
+        if self.scorer is not None and len(requests) > 1:
+            prefetch(self.scorer, [(draft, turns) for draft, turns, _, _ in requests])
+        return [self(*r) for r in requests]
+
+    def warm(self) -> None:
+        """Load the encoder now rather than on the first draft (service start-up)."""
+        warm = getattr(self.scorer, "warm", None)
+        if warm is not None:
+            warm()

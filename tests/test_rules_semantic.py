@@ -1,0 +1,169 @@
+"""How the rules use the semantic tier, with a fake scorer (tests/fakes_rules.py), and the shipped
+heads' own contract."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from coach.rules import DEFAULT_VALIDATOR, Validator, read_draft
+from coach.rules.clauses import split_clauses, split_units
+from coach.rules.semantic.heads import HEADS, ClauseScorer, load_heads, shipped_heads
+from coach.types import Money, Policy, Turn
+from tests.fakes_rules import FakeScorer
+
+FAKE = FakeScorer({
+    "authority": ["卡得很死", "decided upstairs"],
+    "grant": ["会员费", "refund to your card", "给您"],
+    "invite": ["不够的话"],
+    "hostile": ["自己看"],
+    "refusal": ["继续这段对话", "assist with that"],
+    "capitulation": ["您说多少"],
+    "multi_grant": ["还送"],
+})
+SEMANTIC = Validator(scorer=FAKE)
+
+
+def rules(result) -> set[str]:  # type: ignore[no-untyped-def]
+    return {v.rule for v in result.violations}
+
+
+def test_a_semantic_finding_reports_its_clause_in_the_drafts_language() -> None:
+    draft = "我也想多给您一些，可惜公司给我的额度卡得很死。"
+    (v,) = SEMANTIC(draft).violations
+    assert v.rule == "authority_exposure"
+    assert v.evidence == "可惜公司给我的额度卡得很死。" == draft[v.span[0]:v.span[1]]
+    assert "做不了主" in v.message and v.hint  # the semantic family's own words, in Chinese
+    (en,) = SEMANTIC("Honestly, refunds like this get decided upstairs, not by me.").violations
+    assert en.rule == "authority_exposure" and "cannot" in en.message
+    (hant,) = SEMANTIC("我也想多給您一些，可惜公司給我的額度卡得很死。").violations
+    assert "換了說法" in hant.message  # Traditional draft, Traditional message
+
+
+def test_the_lexical_tier_still_runs_beside_the_semantic_one() -> None:
+    assert rules(Validator(scorer=FakeScorer({}))("很抱歉，这件事我真的无能为力了。")) == {"authority_exposure"}
+
+
+def test_a_refusal_is_not_also_authority_exposure() -> None:
+    scorer = FakeScorer({"refusal": ["assist with that"], "authority": ["assist with that"]})
+    assert rules(Validator(scorer=scorer)("I'm sorry, but I can't assist with that.")) == {"refusal"}
+
+
+def test_a_grant_after_a_concession_in_the_same_round_is_a_double_concession() -> None:
+    turns = [
+        Turn(role="agent", text="给您补一张20元优惠券。"),
+        Turn(role="customer", text="20块？打发要饭的呢？"),
+    ]
+    result = SEMANTIC("那我再给您免一个月会员费，您看这样可以吗？", turns)
+    assert rules(result) == {"double_concession"}
+    # the first concession of a new round is allowed
+    callback = [*turns, Turn(role="agent", text="我核实后明天回电。"), Turn(role="customer", text="怎么样了？", round=2)]
+    assert rules(SEMANTIC("那我再给您免一个月会员费，您看这样可以吗？", callback)) == set()
+
+
+def test_the_round_counts_as_conceded_when_the_grant_head_reads_an_earlier_agent_turn() -> None:
+    turns = [Turn(role="agent", text="这个月的会员费我先帮您免掉。"), Turn(role="customer", text="就这？")]
+    assert rules(SEMANTIC("Fine, I'll turn that into a refund to your card instead.", turns, locale="en")) == {"double_concession"}
+
+
+def test_one_unit_with_two_benefits_is_two_concessions() -> None:
+    draft = "这边帮您安排好了，运费也一起处理掉。"
+    assert rules(Validator(scorer=FakeScorer({"grant": ["安排好了"]}))(draft)) == set()
+    scorer = FakeScorer({"grant": ["安排好了"], "multi_grant": ["安排好了"]})
+    assert rules(Validator(scorer=scorer)(draft)) == {"double_concession"}
+    # the offer reader finds one offer where the head reads two: the second counts too
+    scorer = FakeScorer({"grant": ["退您"], "multi_grant": ["还送"]})
+    assert rules(Validator(scorer=scorer)("这单退您一半钱还送一张券。")) == {"double_concession"}
+
+
+def test_an_invitation_to_ask_for_more_after_an_offer() -> None:
+    draft = "给您一张10元券，不够的话您再跟我说。"
+    assert rules(SEMANTIC(draft)) == {"double_concession"}
+    assert rules(SEMANTIC("不够的话您再跟我说一声，我们先把问题查清楚。")) == set()
+
+
+def test_capitulation_with_a_ceiling_is_over_authority() -> None:
+    policy = Policy(max_compensation=Money(amount=80, currency="CNY"))
+    assert "over_authority" in rules(SEMANTIC("行吧，您说多少就是多少。", policy=policy))
+    assert "over_authority" not in rules(SEMANTIC("行吧，您说多少就是多少。"))
+
+
+def test_the_customers_words_handed_back_are_parroting_only() -> None:
+    turns = [Turn(role="customer", text="叫你们领导过来，我不跟你说，你自己看着办！")]
+    result = SEMANTIC("好的，马上把你们领导叫过来，我不跟你说，你自己看着办。", turns)
+    assert rules(result) == {"parroting"}
+
+
+def test_a_semantic_scorer_is_asked_once_per_draft_with_every_unit() -> None:
+    scorer = FakeScorer({})
+    turns = [Turn(role="agent", text="给您补一张20元优惠券，已经发到账户。"), Turn(role="customer", text="不行")]
+    Validator(scorer=scorer)("好的，我再核实一下，稍后回复您。", turns)
+    assert len(scorer.calls) == 1
+    assert "稍后回复您。" in scorer.calls[0][0] + scorer.calls[0][-1] or any("稍后" in t for t in scorer.calls[0])
+    assert any("优惠券" in t for t in scorer.calls[0])  # the round's agent turns are read too
+
+
+def test_many_equals_one_by_one() -> None:
+    drafts = ["我也想多给您一些，可惜额度卡得很死。", "好的，我马上处理。", "给您一张10元券，不够的话您再跟我说。", ""]
+    requests = [(d, (), Policy(), None) for d in drafts]
+    assert SEMANTIC.many(requests) == [SEMANTIC(d) for d in drafts]
+
+
+@pytest.mark.parametrize(("text", "clauses"), [
+    ("我也想多给您一些，可惜公司给我的额度卡得很死。", ["我也想多给您一些，", "可惜公司给我的额度卡得很死。"]),
+    ("好的，马上处理。", ["好的，马上处理。"]),  # a piece too short alone is joined to the next
+    ("给您1,000元，总共2.5元。", ["给您1,000元，总共2.5元。"]),
+    ("fine, i'll do it. thanks", ["fine, i'll do it.", "thanks"]),
+    ("，。！", []),
+    ("", []),
+])
+def test_clauses(text: str, clauses: list[str]) -> None:
+    assert [c.text for c in split_clauses(text)] == clauses
+
+
+def test_units_add_sentences_of_several_clauses_and_spans_are_exact() -> None:
+    text = "非常抱歉给您添麻烦了。我们会退还两周的课程费用，并且额外赠送一整期的复习课程。"
+    units = split_units(text)
+    assert [u.text for u in units][-1] == "我们会退还两周的课程费用，并且额外赠送一整期的复习课程。"
+    for u in units:
+        assert text[u.start:u.end] == u.text
+
+
+def test_invisible_characters_do_not_hide_a_phrase_from_either_tier() -> None:
+    draft = "很抱歉，这件事我真的无\u200b能\u200d为力了。"
+    (v,) = Validator(scorer=None)(draft).violations
+    assert v.rule == "authority_exposure" and v.evidence.replace("\u200b", "").replace("\u200d", "") == "无能为力"
+    ctx = read_draft(draft)
+    assert "无能为力" in ctx.norm.text
+
+
+# ---- the shipped heads ----
+
+def test_shipped_heads_cover_every_head_with_a_calibrated_threshold() -> None:
+    heads = shipped_heads()
+    assert heads.names == HEADS
+    assert heads.vectors.shape[1] == heads.coef.shape[0] or heads.vectors.shape[0] == heads.coef.shape[0]
+    report = heads.meta["report"]
+    for name in HEADS:
+        assert 0.5 <= report[name]["threshold"] < 1.0
+        assert report[name]["validation_precision"] >= 0.9, name
+
+
+def test_heads_round_trip_through_their_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    heads = shipped_heads()
+    small = dataclasses.replace(heads, vectors=heads.vectors[:50], coef=heads.coef[:50])
+    small.save(tmp_path / "h")
+    again = load_heads(tmp_path / "h")
+    x = np.random.default_rng(0).normal(size=(4, heads.vectors.shape[1])).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    assert np.allclose(small.probabilities(x), again.probabilities(x), atol=1e-3)
+    assert again.names == heads.names and np.allclose(again.thresholds, heads.thresholds, atol=1e-4)
+
+
+def test_the_scorer_remembers_what_it_scored() -> None:
+    scorer = ClauseScorer(heads=shipped_heads(), encoder=DEFAULT_VALIDATOR.scorer.encoder)  # type: ignore[union-attr]
+    a = scorer.score(["我马上帮您查一下。", "这已经是我能给的极限了。"])
+    b = scorer.score(["这已经是我能给的极限了。"])
+    assert np.allclose(a[1], b[0])

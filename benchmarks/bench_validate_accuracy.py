@@ -31,7 +31,7 @@ SCRIPTS = ("zh-Hans", "zh-Hant", "en")
 
 
 def load(path: Path) -> list[dict]:
-    files = sorted(p for p in path.rglob("*.yaml") if p.name != "fixtures.yaml") if path.is_dir() else [path]
+    files = sorted(p for p in path.rglob("*.yaml") if p.name not in ("fixtures.yaml", "floors.yaml", "operating_points.yaml")) if path.is_dir() else [path]
     cases = []
     for f in files:
         cases.extend(yaml.safe_load(f.read_text(encoding="utf-8"))["cases"])

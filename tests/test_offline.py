@@ -77,7 +77,7 @@ def test_every_reply_validates_in_the_right_script(row: Row) -> None:
         assert len(drafts) == 3, name
         assert len({d.text for d in drafts}) == 3, f"{name}: n replies differ"
         for draft in drafts:
-            result = validate(draft.text, conv.turns, conv.policy)
+            result = validate(draft.text, conv.turns, conv.policy, conv.locale)
             assert result.ok, (name, draft.text, result.violations)
             assert detect_script(draft.text) == situation.script, (name, draft.text)
             if situation.script == "zh-Hant":
@@ -110,7 +110,7 @@ def test_a_raise_is_stated_as_the_new_total() -> None:
         situation = analyse(conv)
         assert situation.strategy == "raise_in_callback" and situation.offer_amount == 60
         for draft in compose(situation, (), 3):
-            assert validate(draft.text, turns, conv.policy).ok, draft.text
+            assert validate(draft.text, turns, conv.policy, conv.locale).ok, draft.text
 
 
 def test_hold_restates_the_standing_offer_and_proposes_a_callback() -> None:
@@ -216,5 +216,5 @@ def test_any_conversation_gets_valid_replies(
     drafts = compose(situation, guideline_passages(), n)
     assert 1 <= len(drafts) <= n
     for draft in drafts:
-        assert validate(draft.text, conv.turns, conv.policy).ok, draft.text
+        assert validate(draft.text, conv.turns, conv.policy, conv.locale).ok, draft.text
         assert detect_script(draft.text) == situation.script

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from coach.rules.base import violation
 from coach.rules.messages import wording
+from coach.rules.offers import amounts_in
 from coach.types import Severity, Violation
 
 if TYPE_CHECKING:
@@ -27,6 +28,16 @@ def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
     """Units (clauses or sentences) that hold an offer the lexical reader judged."""
     spans = [ctx.span(c) for c in ctx.clauses]
     return {i for i, (s, e) in enumerate(spans) for j in judged if s <= j.offer.span[0] < e}
+
+
+def _restates(ctx: DraftContext, unit: str) -> bool:
+    """The unit names only sums already on the table (the standing amount or an earlier offer):
+    it restates them, whatever the grant head reads."""
+    amounts = amounts_in(unit)
+    known = [o.amount for o in ctx.state.offers if o.amount is not None]
+    if ctx.state.standing_amount is not None:
+        known.append(ctx.state.standing_amount)
+    return bool(amounts) and all(any(abs(a - k) < 0.005 for k in known) for a in amounts)
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,10 @@ class DoubleConcession:
             inside = [j for j in judged if spans[0] <= j.offer.span[0] < spans[1]]
             if len(inside) == 1 and inside[0].concession:
                 units.append((spans, "offer"))
-        granted = [i for i in ctx.flagged("grant") if i not in read and not ctx.quoted(*ctx.clauses[i][:2])]
+        granted = [
+            i for i in ctx.flagged("grant")
+            if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not _restates(ctx, ctx.clauses[i].text)
+        ]
         for i in granted:  # a unit that gives two benefits at once counts twice
             units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
         units += [

@@ -8,6 +8,7 @@ turns, works out the customer's language, and, when a semantic scorer is given, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ from coach.rules.semantic.heads import Scorer
 from coach.rules.state import Judged, concessions, round_state
 from coach.text import detect_script, script_for_locale
 from coach.types import Locale, Policy, RoundState, Script, Turn
+
+
+CONTEXT_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class DraftContext:
     round_granted: bool = False  # an agent clause of the current round grants a benefit (semantic)
     lexical: bool = True  # the lexical tier runs (off only to measure the semantic tier alone)
     parroted: tuple[int, int] | None = None  # the stretch copied from a customer turn (normalised)
+    parents: tuple[int, ...] = ()  # per unit: the sentence unit holding it, or -1
 
     def quoted(self, start: int, end: int) -> bool:
         """[start, end) of the normalised text lies in the customer's own words handed back: other
@@ -52,12 +57,18 @@ class DraftContext:
             return 0.0
         return float(self.signals[clause_index, self.heads.index(head)])
 
-    def fires(self, head: str, clause_index: int, margin: float = 0.0) -> bool:
-        """The head's probability for the clause reaches its calibrated threshold (plus margin)."""
+    def fires(self, head: str, clause_index: int) -> bool:
+        """The head's score for the unit reaches its calibrated threshold, and, for a clause of a
+        longer sentence, the sentence's own score comes within CONTEXT_MARGIN of it (a clause
+        read out of its sentence, "这个做法是不能执行的" after "按照服务规定", must agree with it)."""
         if self.signals is None or self.thresholds is None or head not in self.heads:
             return False
         h = self.heads.index(head)
-        return bool(self.signals[clause_index, h] >= self.thresholds[h] + margin)
+        t = self.thresholds[h]
+        if self.signals[clause_index, h] < t:
+            return False
+        parent = self.parents[clause_index] if self.parents else -1
+        return parent < 0 or bool(self.signals[parent, h] >= t - CONTEXT_MARGIN)
 
     def flagged(self, head: str) -> list[int]:
         """Units on which the head fires, finest first: a sentence is dropped when a clause of it
@@ -87,11 +98,20 @@ def parroted_stretch(norm_text: str, turns: Sequence[Turn]) -> tuple[int, int] |
     return None
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
 def customer_script(turns: Sequence[Turn], locale: Locale | None) -> Script | None:
+    """The locale's script, else the customer's own writing when it says enough (a few Chinese
+    characters, or a few English words and no Chinese); else None: not known."""
     if locale is not None:
         return script_for_locale(locale)
     said = " ".join(t.text for t in turns if t.role == "customer")
-    return detect_script(said) if said.strip() else None
+    han, words = len(_HAN.findall(said)), len(_WORD.findall(said))
+    if han >= 4 or (words >= 3 and han == 0):
+        return detect_script(said)
+    return None
 
 
 def read_draft(
@@ -127,6 +147,7 @@ def read_draft(
         script=detect_script(draft) if draft.strip() else "zh-Hans",
         customer_script=customer_script(turns, locale), signals=signals, heads=heads,
         thresholds=thresholds, round_granted=round_granted, lexical=lexical, parroted=parroted,
+        parents=tuple(next((j for j, s in enumerate(clauses) if j != i and c.within(s)), -1) for i, c in enumerate(clauses)),
     )
 
 

@@ -53,6 +53,17 @@ def find_offers(text: str) -> list[FoundOffer]:
     return _offers(normalize(text))
 
 
+def amounts_in(norm_text: str) -> list[float]:
+    """Every sum of money written in a normalised text, offered or not ("the 20 cny voucher")."""
+    found = []
+    for pattern in (lx.MONEY_BEFORE, lx.MONEY_AFTER):
+        for m in pattern.finditer(norm_text):
+            amount, _ = _money_value(m)
+            if amount is not None:
+                found.append(amount)
+    return found
+
+
 def find_offers_in(norm: Normalized) -> list[FoundOffer]:
     """find_offers() of a text already normalised (the validator's draft context)."""
     return _offers(norm)

@@ -22,18 +22,22 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from coach.rules.semantic.encoder import Encoder, shared_encoder
+from coach.rules.semantic.ngrams import ngram_features
 
 HEADS: tuple[str, ...] = ("authority", "grant", "invite", "hostile", "refusal", "capitulation", "multi_grant")
 
 
 @dataclass(frozen=True)
 class Heads:
-    """k kernel heads over a dim-d embedding: RBF support-vector machines sharing one set of
-    support vectors (the union over heads).
+    """k heads, each a blend of two classifiers of a unit:
 
-    decision_h(x) = sum_i coef[i, h] * exp(-gamma * |x - sv_i|^2) + intercept[h]
-    score_h(x) = 1 / (1 + exp(-decision_h(x)))   (0.5 on the margin's middle)
-    `thresholds[h]` is head h's operating point on that score, calibrated on a validation split.
+    - an RBF support-vector machine over the sentence embedding x (the heads share one set of
+      support vectors, the union): svm_h = sigmoid(sum_i coef[i, h] exp(-gamma |x - sv_i|^2) + intercept[h]);
+    - a logistic regression over the unit's hashed n-grams f (ngrams.py):
+      lin_h = sigmoid(f . lin_coef[:, h] + lin_intercept[h]);
+
+    score_h = (1 - blend) * svm_h + blend * lin_h. `thresholds[h]` is head h's operating point on
+    that score, calibrated on a validation split.
     """
 
     names: tuple[str, ...]
@@ -42,6 +46,9 @@ class Heads:
     intercept: np.ndarray  # (k,)
     gamma: float
     thresholds: np.ndarray  # (k,)
+    lin_coef: np.ndarray | None = None  # (ngrams.DIM, k)
+    lin_intercept: np.ndarray | None = None  # (k,)
+    blend: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
     _sv_sq: np.ndarray = field(init=False, repr=False, compare=False)
 
@@ -49,24 +56,35 @@ class Heads:
         object.__setattr__(self, "vectors", np.ascontiguousarray(self.vectors, dtype=np.float32))
         object.__setattr__(self, "_sv_sq", (self.vectors * self.vectors).sum(1))
 
-    def probabilities(self, x: np.ndarray) -> np.ndarray:
+    def probabilities(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Scores of the units whose embeddings are `x` and normalised texts `texts`."""
+        svm = _sigmoid(self.svm_decision(x))
+        if self.lin_coef is None or self.blend == 0.0 or texts is None:
+            return svm
+        assert self.lin_intercept is not None
+        lin = _sigmoid(ngram_features(texts, self.lin_coef.shape[0]) @ self.lin_coef + self.lin_intercept)
+        return (1.0 - self.blend) * svm + self.blend * lin
+
+    def svm_decision(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         sq = (x * x).sum(1)[:, None] + self._sv_sq[None, :] - 2.0 * (x @ self.vectors.T)
         kernel = np.exp(-self.gamma * np.maximum(sq, 0.0))
-        return 1.0 / (1.0 + np.exp(-np.clip(self.decision(kernel), -30.0, 30.0)))
-
-    def decision(self, kernel: np.ndarray) -> np.ndarray:
         return kernel @ self.coef + self.intercept
 
     def save(self, stem: Path) -> None:
-        np.savez_compressed(
-            stem.with_suffix(".npz"), vectors=self.vectors.astype(np.float16), coef=self.coef.astype(np.float32),
-            intercept=self.intercept.astype(np.float32),
-        )
+        arrays = {"vectors": self.vectors.astype(np.float16), "coef": self.coef.astype(np.float32),
+                  "intercept": self.intercept.astype(np.float32)}
+        if self.lin_coef is not None and self.lin_intercept is not None:
+            arrays.update(lin_coef=self.lin_coef.astype(np.float16), lin_intercept=self.lin_intercept.astype(np.float32))
+        np.savez_compressed(stem.with_suffix(".npz"), **arrays)
         meta = dict(self.meta)
-        meta.update(heads=list(self.names), gamma=self.gamma,
+        meta.update(heads=list(self.names), gamma=self.gamma, blend=self.blend,
                     thresholds={n: round(float(t), 4) for n, t in zip(self.names, self.thresholds)})
         stem.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
 
 def _data_dir() -> Path:
@@ -84,9 +102,10 @@ def load_heads(stem: Path) -> Heads:
     arrays = np.load(stem.with_suffix(".npz"))
     names = tuple(meta["heads"])
     thresholds = np.array([meta["thresholds"][n] for n in names], dtype=np.float32)
+    lin = arrays["lin_coef"].astype(np.float32) if "lin_coef" in arrays else None
     return Heads(
-        names, arrays["vectors"], arrays["coef"], arrays["intercept"],
-        float(meta["gamma"]), thresholds, meta,
+        names, arrays["vectors"], arrays["coef"], arrays["intercept"], float(meta["gamma"]), thresholds,
+        lin, arrays["lin_intercept"] if "lin_intercept" in arrays else None, float(meta.get("blend", 0.0)), meta,
     )
 
 
@@ -145,7 +164,7 @@ class ClauseScorer:
                     out[i] = row
         if missing:
             todo = list(missing)
-            probs = self.model.probabilities(self.encoder.encode(todo))
+            probs = self.model.probabilities(self.encoder.encode(todo), todo)
             with self._lock:
                 for t, row in zip(todo, probs):
                     for i in missing[t]:

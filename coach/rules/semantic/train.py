@@ -5,7 +5,9 @@ authority 0/1, grant none|new|restate|invite, hostile 0/1, refusal 0/1), normali
 validator does, encodes them once, and fits one L2-regularised logistic head per question with
 scipy's L-BFGS (class-balanced). A fixed, hash-based fifth of the clauses is held back: each head's
 threshold is the lowest that keeps precision at or above the target on that validation split, and
-the split's precision and recall at that point are written beside the weights. Deterministic: the
+the split's precision and recall at that point are written beside the weights. Thresholds set on the
+development round (tests/data/rules/dev/operating_points.yaml) then replace the calibrated ones for
+the heads they name; both are recorded. Deterministic: the
 same data give the same file.
 
 Never put held-out rounds (tests/data/rules/heldout/) in the training folder.
@@ -14,6 +16,7 @@ Never put held-out rounds (tests/data/rules/heldout/) in the training folder.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
@@ -21,16 +24,21 @@ import time
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from coach.rules.normalize import normalize
 from coach.rules.semantic.encoder import Encoder, UseEncoder
 from coach.rules.semantic.heads import HEADS, Heads
+from coach.rules.semantic.ngrams import ngram_features
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA = ROOT / "tests" / "data" / "rules" / "train"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "rules" / "semantic"
+DEFAULT_POINTS = ROOT / "tests" / "data" / "rules" / "dev" / "operating_points.yaml"
 TARGET_PRECISION = 0.98
 C = 10.0
+LIN_C = 10.0
+BLEND = 0.35
 
 
 def labels_of(row: dict) -> dict[str, int | None]:
@@ -83,6 +91,13 @@ def fit_head(x: np.ndarray, y: np.ndarray, gamma: float, c: float = C):
     return SVC(C=c, kernel="rbf", gamma=gamma, class_weight="balanced").fit(x, y)
 
 
+def fit_linear(f, y: np.ndarray, c: float = LIN_C):
+    """A class-balanced logistic regression over hashed n-grams (scikit-learn, train-time only)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(f, y)
+
+
 def consolidate(models: list, rows: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One set of support vectors for all heads (the union), with each head's coefficients.
     `rows[h]` maps head h's training rows to rows of `x`."""
@@ -113,7 +128,8 @@ def calibrate(p: np.ndarray, y: np.ndarray, target: float = TARGET_PRECISION) ->
     return best
 
 
-def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: float = C) -> Heads:
+def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: float = C,
+          points: dict[str, float] | None = None) -> Heads:
     rows = load_rows(data)
     if not rows:
         raise SystemExit(f"no training rows under {data}")
@@ -123,27 +139,42 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
     val = np.array([is_validation(r["group"]) for r in rows])
     gamma = 1.0 / (x.shape[1] * float(x[~val].var()))
     labels = [labels_of(r) for r in rows]
-    models, used = [], []
+    texts = [r["norm"] for r in rows]
+    f = ngram_features(texts)
+    models, linear, used = [], [], []
     for name in HEADS:
         y = np.array([-1 if lab[name] is None else lab[name] for lab in labels])
         known = ~val & (y >= 0)
         models.append(fit_head(x[known], y[known], gamma, c))
+        linear.append(fit_linear(f[known], y[known]))
         used.append(np.flatnonzero(known))
     vectors, coef, intercept = consolidate(models, used, x)
-    heads = Heads(HEADS, vectors.astype(np.float32), coef, intercept, gamma, np.full(len(HEADS), 0.5))
-    p_val = heads.probabilities(x[val])
-    reference = 1.0 / (1.0 + np.exp(-np.stack([m.decision_function(x[val]) for m in models], axis=1)))
-    if not np.allclose(p_val, reference, atol=2e-3):
+    lin_coef = np.stack([m.coef_[0] for m in linear], axis=1).astype(np.float16).astype(np.float32)
+    lin_intercept = np.array([m.intercept_[0] for m in linear])
+    heads = Heads(HEADS, vectors.astype(np.float32), coef, intercept, gamma, np.full(len(HEADS), 0.5),
+                  lin_coef, lin_intercept, BLEND)
+    val_texts = [t for t, v in zip(texts, val) if v]
+    p_val = heads.probabilities(x[val], val_texts)
+    svm = 1.0 / (1.0 + np.exp(-np.stack([m.decision_function(x[val]) for m in models], axis=1)))
+    lin = np.stack([m.predict_proba(f[val])[:, 1] for m in linear], axis=1)
+    if not np.allclose(p_val, (1 - BLEND) * svm + BLEND * lin, atol=5e-3):
         raise SystemExit("numpy inference disagrees with scikit-learn's; refusing to write the heads")
     thresholds, report = [], {}
     for h, name in enumerate(HEADS):
         y = np.array([-1 if lab[name] is None else lab[name] for lab in labels], dtype=np.float64)
         known = val & (y >= 0)
         t, precision, recall = calibrate(p_val[known[val], h], y[known], target)
+        calibrated = t
+        if points and name in points:
+            t = float(points[name])
+            flagged = p_val[known[val], h] >= t
+            precision = float(y[known][flagged].mean()) if flagged.any() else 0.0
+            recall = float(flagged[y[known] == 1].mean()) if (y[known] == 1).any() else 0.0
         thresholds.append(t)
         report[name] = {
             "train_positives": int((y[~val] == 1).sum()), "validation_positives": int((y[known] == 1).sum()),
-            "support_vectors": int(models[h].support_.size), "threshold": round(t, 4),
+            "support_vectors": int(models[h].support_.size), "calibrated_threshold": round(calibrated, 4),
+            "threshold": round(t, 4),
             "validation_precision": round(precision, 4), "validation_recall": round(recall, 4),
         }
     meta = {
@@ -152,11 +183,13 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
         "validation_rows": int(val.sum()),
         "target_precision": target,
         "c": c,
+        "linear_c": LIN_C,
+        "blend": BLEND,
         "data_sha1": hashlib.sha1("\n".join(sorted(r["norm"] for r in rows)).encode("utf-8")).hexdigest(),
         "encode_seconds": round(encoded, 1),
         "report": report,
     }
-    return Heads(HEADS, heads.vectors, coef, intercept, gamma, np.array(thresholds, dtype=np.float32), meta)
+    return dataclasses.replace(heads, thresholds=np.array(thresholds, dtype=np.float32), meta=meta)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output stem (writes STEM.npz and STEM.json)")
     ap.add_argument("--target-precision", type=float, default=TARGET_PRECISION)
     ap.add_argument("--c", type=float, default=C, help="the SVMs' C")
+    ap.add_argument("--points", type=Path, default=DEFAULT_POINTS, help="YAML of thresholds set on the dev round")
     args = ap.parse_args(argv)
-    heads = train(args.data, UseEncoder(), args.target_precision, args.c)
+    points = yaml.safe_load(args.points.read_text(encoding="utf-8")) if args.points.exists() else None
+    heads = train(args.data, UseEncoder(), args.target_precision, args.c, points)
     heads.save(args.out)
     json.dump(heads.meta["report"], sys.stdout, indent=2)
     print(f"\nwrote {args.out.with_suffix('.npz')} ({heads.meta['rows']} rows)")

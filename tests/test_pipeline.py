@@ -17,6 +17,7 @@ from coach.metrics import REPAIRS
 from coach.pipeline import Coach
 from coach.prompts import PromptRegistry
 from coach.repair import SAFE_REPLIES
+from coach.rules import DEFAULT_VALIDATOR
 from fakes_pipeline import (
     FailingLLM,
     FakeOffline,
@@ -323,7 +324,7 @@ async def test_a_template_failing_at_render_time_degrades(tmp_path):
 
 async def test_a_reply_in_the_wrong_language_is_repaired():
     llm = ScriptedDrafter([["I understand, let me check that for you."], ["我理解您的心情，我马上为您核实。"]])
-    response = await make_coach(llm).suggest(conversation())
+    response = await make_coach(llm, validate=DEFAULT_VALIDATOR).suggest(conversation())  # wrong_language is a rule
     [s] = response.suggestions
     assert (s.text, s.attempts) == ("我理解您的心情，我马上为您核实。", 2)
     assert llm.requests[1].feedback[0].rule == "wrong_language"
@@ -332,7 +333,7 @@ async def test_a_reply_in_the_wrong_language_is_repaired():
 
 async def test_a_reply_that_stays_in_the_wrong_language_never_reaches_the_agent():
     llm = ScriptedDrafter([["我理解您的心情。"]])
-    response = await make_coach(llm, settings=llm_settings(COACH_MAX_REPAIRS=1)).suggest(
+    response = await make_coach(llm, settings=llm_settings(COACH_MAX_REPAIRS=1), validate=DEFAULT_VALIDATOR).suggest(
         conversation("My parcel is late again, this is ridiculous."))
     assert (response.degraded, response.degraded_reason) == (True, "invalid_after_repair")
     assert response.suggestions[0].text == SAFE_REPLIES["en"][0] or response.suggestions[0].text.isascii()

@@ -80,6 +80,9 @@ def _is_new(
         if o.mode == "total":
             return a > max(running, base) + _EPS
         if o.mode == "plain":
+            same = [pk for pa, pk in prior_amounts if abs(a - pa) < _EPS]
+            if same and all(FORM_RANK.get(o.kind, 0) > FORM_RANK.get(pk, 0) for pk in same):
+                return True  # the same sum in a more valuable form (credit -> refund): a swap
             if standing is not None and abs(a - standing) < _EPS:
                 return False
             if draft_new > 0 and abs(a - running) < _EPS:

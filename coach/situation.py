@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from coach.moves import context_moves, demanded_amount, detect_moves, detect_topic, offered_something, voucher_amounts
 from coach.strategies import STRATEGIES
-from coach.text import detect_script, script_for_locale, to_traditional
+from coach.text import script_of_turns
 from coach.types import Conversation, RoundState, Script, Situation, Turn
 
 # Moves that only apply to the latest customer message vs. facts that stay true for the round.
@@ -38,29 +38,7 @@ def fingerprint(turns: Sequence[Turn], extra: object = None) -> str:
 
 def customer_script(conversation: Conversation) -> Script:
     """conversation.locale wins; else the customer's own writing, newest turns weighing most."""
-    if conversation.locale is not None:
-        return script_for_locale(conversation.locale)
-    votes: dict[str, float] = {"en": 0.0, "zh": 0.0, "zh-Hans": 0.0, "zh-Hant": 0.0}
-    customer = [t.text for t in conversation.turns if t.role == "customer"] or [
-        t.text for t in conversation.turns
-    ]
-    for age, text in enumerate(reversed(customer[-8:])):
-        weight = 0.5**age
-        script = detect_script(text)
-        if script == "en":
-            votes["en"] += weight
-            continue
-        votes["zh"] += weight
-        if script == "zh-Hant":
-            votes["zh-Hant"] += weight
-        elif to_traditional(text) != text:  # really Simplified, not script-neutral characters
-            votes["zh-Hans"] += weight
-    if votes["en"] > votes["zh"]:
-        return "en"
-    if votes["zh-Hant"] == votes["zh-Hans"] == 0:  # only characters common to both: follow the agent
-        agent = [t.text for t in conversation.turns if t.role == "agent"]
-        return "zh-Hant" if agent and detect_script(agent[-1]) == "zh-Hant" else "zh-Hans"
-    return "zh-Hant" if votes["zh-Hant"] > votes["zh-Hans"] else "zh-Hans"
+    return script_of_turns(conversation.turns, conversation.locale)
 
 
 def _read_rounds(turns: Sequence[Turn]) -> RoundState:

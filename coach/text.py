@@ -11,7 +11,9 @@ from functools import lru_cache
 
 import opencc
 
-from coach.types import Locale, Script
+from collections.abc import Sequence
+
+from coach.types import Locale, Script, Turn
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -36,12 +38,13 @@ def detect_script(text: str) -> Script:
     """zh-Hant, zh-Hans or en, from the characters themselves.
 
     Traditional is recognised by characters that OpenCC's t2s would change; text with no Han
-    characters but Latin words is English. Mixed text follows the majority of its signal.
+    characters but Latin words is English. Mixed text follows the majority of its signal (an
+    English word counting as two Chinese characters).
     """
     han = _CJK.findall(text)
     latin = _LATIN_WORD.findall(text)
-    if len(han) < 2 and latin:
-        return "en"
+    if latin and (len(han) < 2 or 2 * len(latin) > len(han)):
+        return "en"  # an English sentence naming a dish or a product in Chinese is English
     if not han:
         return "en" if latin else "zh-Hans"
     joined = "".join(han)
@@ -65,3 +68,30 @@ def to_script(text: str, script: Script) -> str:
     if script == "zh-Hans":
         return to_simplified(text)
     return text
+
+
+def script_of_turns(turns: Sequence[Turn], locale: Locale | None = None) -> Script:
+    """locale wins; else the customer's own writing, newest turns weighing most."""
+    if locale is not None:
+        return script_for_locale(locale)
+    votes: dict[str, float] = {"en": 0.0, "zh": 0.0, "zh-Hans": 0.0, "zh-Hant": 0.0}
+    customer = [t.text for t in turns if t.role == "customer"] or [
+        t.text for t in turns
+    ]
+    for age, text in enumerate(reversed(customer[-8:])):
+        weight = 0.5**age
+        script = detect_script(text)
+        if script == "en":
+            votes["en"] += weight
+            continue
+        votes["zh"] += weight
+        if script == "zh-Hant":
+            votes["zh-Hant"] += weight
+        elif to_traditional(text) != text:  # really Simplified, not script-neutral characters
+            votes["zh-Hans"] += weight
+    if votes["en"] > votes["zh"]:
+        return "en"
+    if votes["zh-Hant"] == votes["zh-Hans"] == 0:  # only characters common to both: follow the agent
+        agent = [t.text for t in turns if t.role == "agent"]
+        return "zh-Hant" if agent and detect_script(agent[-1]) == "zh-Hant" else "zh-Hans"
+    return "zh-Hant" if votes["zh-Hant"] > votes["zh-Hans"] else "zh-Hans"

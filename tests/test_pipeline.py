@@ -328,7 +328,7 @@ async def test_a_reply_in_the_wrong_language_is_repaired():
     [s] = response.suggestions
     assert (s.text, s.attempts) == ("我理解您的心情，我马上为您核实。", 2)
     assert llm.requests[1].feedback[0].rule == "wrong_language"
-    assert "write the whole reply in Chinese" in llm.requests[1].messages[-1].content
+    assert "整条回复请用中文书写" in llm.requests[1].messages[-1].content  # the hint in the customer's language
 
 
 async def test_a_reply_that_stays_in_the_wrong_language_never_reaches_the_agent():

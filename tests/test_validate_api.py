@@ -24,11 +24,13 @@ def test_contract_example(client: TestClient) -> None:
     assert body["ok"] is False
     assert body["violations"] == [{
         "rule": "authority_exposure", "severity": "block",
-        "message": "exposes the limits of the agent's authority",
+        "message": "暴露了客服的权限边界",  # messages and hints come in the draft's language
         "span": [10, 14], "evidence": "无能为力",
         "hint": body["violations"][0]["hint"],
     }]
     assert list(body["violations"][0]) == ["rule", "severity", "message", "span", "evidence", "hint"]
+    english = client.post("/v1/validate", json={"draft": "Sorry, there's nothing I can do about it."}).json()
+    assert english["violations"][0]["message"] == "exposes the limits of the agent's authority"
 
 
 def test_turns_and_policy_are_used(client: TestClient) -> None:

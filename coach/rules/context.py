@@ -20,7 +20,7 @@ from coach.rules.offers import find_offers_in
 from coach.rules.parroting import copied_run
 from coach.rules.semantic.heads import Scorer
 from coach.rules.state import Judged, concessions, round_state
-from coach.text import detect_script, script_for_locale
+from coach.text import detect_script, script_for_locale, script_of_turns
 from coach.types import Locale, Policy, RoundState, Script, Turn
 
 
@@ -109,8 +109,8 @@ def customer_script(turns: Sequence[Turn], locale: Locale | None) -> Script | No
         return script_for_locale(locale)
     said = " ".join(t.text for t in turns if t.role == "customer")
     han, words = len(_HAN.findall(said)), len(_WORD.findall(said))
-    if han >= 4 or (words >= 3 and han == 0):
-        return detect_script(said)
+    if han >= 4 or words >= 3:
+        return script_of_turns(turns)  # the newest turns weigh most, as for the reply itself
     return None
 
 

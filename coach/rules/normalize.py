@@ -9,7 +9,6 @@ in the normalised text always maps back onto a valid span of the original.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 

@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from coach.rules.semantic.encoder import Encoder, shared_encoder
-from coach.rules.semantic.ngrams import ngram_features
+from coach.rules.semantic.ngrams import linear_scores
 
 HEADS: tuple[str, ...] = ("authority", "grant", "invite", "hostile", "refusal", "capitulation", "multi_grant")
 
@@ -51,10 +51,13 @@ class Heads:
     blend: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
     _sv_sq: np.ndarray = field(init=False, repr=False, compare=False)
+    _sv_t: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vectors", np.ascontiguousarray(self.vectors, dtype=np.float32))
         object.__setattr__(self, "_sv_sq", (self.vectors * self.vectors).sum(1))
+        object.__setattr__(self, "_sv_t", np.ascontiguousarray(self.vectors.T))
+        object.__setattr__(self, "coef", np.ascontiguousarray(self.coef, dtype=np.float32))
 
     def probabilities(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Scores of the units whose embeddings are `x` and normalised texts `texts`."""
@@ -62,14 +65,19 @@ class Heads:
         if self.lin_coef is None or self.blend == 0.0 or texts is None:
             return svm
         assert self.lin_intercept is not None
-        lin = _sigmoid(ngram_features(texts, self.lin_coef.shape[0]) @ self.lin_coef + self.lin_intercept)
+        lin = _sigmoid(linear_scores(texts, self.lin_coef) + self.lin_intercept)
         return (1.0 - self.blend) * svm + self.blend * lin
 
     def svm_decision(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
-        sq = (x * x).sum(1)[:, None] + self._sv_sq[None, :] - 2.0 * (x @ self.vectors.T)
-        kernel = np.exp(-self.gamma * np.maximum(sq, 0.0))
-        return kernel @ self.coef + self.intercept
+        sq = x @ self._sv_t
+        sq *= -2.0
+        sq += (x * x).sum(1)[:, None]
+        sq += self._sv_sq[None, :]
+        np.maximum(sq, 0.0, out=sq)
+        sq *= -self.gamma
+        np.exp(sq, out=sq)
+        return sq @ self.coef + self.intercept
 
     def save(self, stem: Path) -> None:
         arrays = {"vectors": self.vectors.astype(np.float16), "coef": self.coef.astype(np.float32),

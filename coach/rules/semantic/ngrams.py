@@ -33,3 +33,21 @@ def ngram_features(texts: Sequence[str], dim: int = DIM) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.diags((1.0 / norms).astype(np.float32)) @ m
+
+
+def ngram_indices(text: str, dim: int = DIM) -> np.ndarray:
+    """The distinct buckets of one text's n-grams (its nonzero columns in ngram_features)."""
+    tokens = _TOKEN.findall(text)
+    grams = {" ".join(tokens[k:k + n]) for n in (1, 2, 3) for k in range(len(tokens) - n + 1)}
+    return np.unique(np.fromiter((zlib.crc32(g.encode("utf-8")) % dim for g in grams), dtype=np.int64, count=len(grams)))
+
+
+def linear_scores(texts: Sequence[str], coef: np.ndarray) -> np.ndarray:
+    """ngram_features(texts) @ coef, without building the sparse matrix: each row sums its buckets'
+    weights and divides by the square root of their number (the L2 normalisation)."""
+    out = np.zeros((len(texts), coef.shape[1]), dtype=np.float32)
+    for i, text in enumerate(texts):
+        idx = ngram_indices(text, coef.shape[0])
+        if idx.size:
+            out[i] = coef[idx].sum(axis=0) / np.sqrt(idx.size)
+    return out

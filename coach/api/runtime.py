@@ -37,7 +37,11 @@ class Runtime:
 
     async def load(self) -> None:
         from coach.knowledge import load_knowledge_base
+        from coach.rules import DEFAULT_VALIDATOR
 
+        # The validator's encoder loads beside the index: the live lint answers before /readyz.
+        validator = asyncio.create_task(asyncio.to_thread(DEFAULT_VALIDATOR.warm))
+        validator.add_done_callback(_report_warm_failure)
         try:
             self.knowledge = await asyncio.to_thread(load_knowledge_base, self.settings)
         except Exception as exc:  # reported by /readyz, never a crash of the process
@@ -92,3 +96,8 @@ class Runtime:
         llm = getattr(self.coach, "llm", None)
         if llm is not None and hasattr(llm, "aclose"):
             await llm.aclose()
+
+
+def _report_warm_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the validator's semantic tier could not load: %s", task.exception())

@@ -24,9 +24,11 @@ STAGES = ("norm", "scan", "phrase", "offers", "full")
 def child(stage: str, n: int, data: Path) -> None:
     """Parses every request (so parsing is in the baseline too), then runs the stage over n."""
     from coach.api.schemas_validate import REQUEST_ADAPTER
-    from coach.rules import validate
+    from coach.rules import Validator
+
+    validate = Validator(scorer=None)  # instruction counts of the lexical tier
     from coach.rules.authority import AUTHORITY_EXPOSURE
-    from coach.rules.normalize import normalize_cached
+    from coach.rules.normalize import normalize
     from coach.rules.offers import find_offers
     from coach.rules.prefilter import REGISTRY
     from coach.rules.tone import HOSTILE_TONE
@@ -34,14 +36,14 @@ def child(stage: str, n: int, data: Path) -> None:
     reqs = [REQUEST_ADAPTER.validate_json(line) for line in data.read_bytes().splitlines()]
     validate("预热", ())
     for r in reqs[:n]:
-        norm = normalize_cached(r.draft)
+        norm = normalize(r.draft)
         if stage == "norm":
             continue
         REGISTRY.scan(norm.text)
         if stage == "scan":
             continue
-        AUTHORITY_EXPOSURE.check_normalized(norm)
-        HOSTILE_TONE.check_normalized(norm)
+        AUTHORITY_EXPOSURE.lexical_hits(norm)
+        HOSTILE_TONE.lexical_hits(norm)
         if stage == "phrase":
             continue
         find_offers(r.draft)

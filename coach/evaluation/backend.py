@@ -23,17 +23,23 @@ def validate_reply(draft: str, turns: Sequence[Turn], policy: Policy, locale: Lo
 
 
 def reply_concessions(reply: str, turns: Sequence[Turn], policy: Policy, locale: Locale | None) -> list[Offer]:
-    """The new concessions the reply makes, judged as the double_concession rule judges them
-    (restating the standing offer is not one)."""
-    from coach.rules import concessions, find_offers, round_state
+    """The new concessions the reply makes, read as the double_concession rule reads them (the
+    offer reader and the grant head; restating the standing offer is not one)."""
+    from coach.rules import DEFAULT_VALIDATOR, read_draft
+    from coach.rules.concession import concession_units
 
-    state = round_state(list(turns))
+    ctx = read_draft(reply, list(turns), policy, locale, DEFAULT_VALIDATOR.scorer)
     current = turns[-1].round if turns else 1
-    return [
-        Offer(kind=j.offer.kind, amount=j.offer.amount, round=current, text=j.offer.evidence)
-        for j in concessions(find_offers(reply), state)
-        if j.concession
-    ]
+    by_span = {j.offer.span: j.offer for j in ctx.judged if j.concession}
+    out = []
+    for span, kind in concession_units(ctx):
+        if kind != "offer":
+            continue
+        found = by_span.get(span)
+        text = reply[span[0]:span[1]]
+        out.append(Offer(kind=found.kind if found else "benefit", amount=found.amount if found else None,
+                         round=current, text=text))
+    return out
 
 
 @dataclass

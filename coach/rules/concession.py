@@ -40,6 +40,32 @@ def _restates(ctx: DraftContext, unit: str) -> bool:
     return bool(amounts) and all(any(abs(a - k) < 0.005 for k in known) for a in amounts)
 
 
+def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
+    """What the draft gives, in order: ("offer", span) for each new concession (the offer
+    reader's, plus units the grant head reads that the reader did not), ("invite", span) for each
+    invitation to ask for more. Spans index the original draft."""
+    judged = ctx.judged if ctx.lexical else ()
+    read = _units_read(ctx, judged)
+    units: list[tuple[tuple[int, int], str]] = [(j.offer.span, "offer") for j in judged if j.concession]
+    for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
+        spans = ctx.span(ctx.clauses[i])
+        inside = [j for j in judged if spans[0] <= j.offer.span[0] < spans[1]]
+        if len(inside) == 1 and inside[0].concession:
+            units.append((spans, "offer"))
+    granted = [
+        i for i in ctx.flagged("grant")
+        if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not _restates(ctx, ctx.clauses[i].text)
+    ]
+    for i in granted:  # a unit that gives two benefits at once counts twice
+        units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
+    units += [
+        (ctx.span(ctx.clauses[i]), "invite") for i in ctx.flagged("invite")
+        if i not in read and i not in granted and not ctx.quoted(*ctx.clauses[i][:2])
+    ]
+    units.sort()
+    return units
+
+
 @dataclass(frozen=True)
 class DoubleConcession:
     """Concessions of the draft: the lexical offer reader's new concessions, plus clauses the grant
@@ -51,25 +77,7 @@ class DoubleConcession:
     severity: Severity = "block"
 
     def check(self, ctx: DraftContext) -> list[Violation]:
-        judged = ctx.judged if ctx.lexical else ()
-        read = _units_read(ctx, judged)
-        units: list[tuple[tuple[int, int], str]] = [(j.offer.span, "offer") for j in judged if j.concession]
-        for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
-            spans = ctx.span(ctx.clauses[i])
-            inside = [j for j in judged if spans[0] <= j.offer.span[0] < spans[1]]
-            if len(inside) == 1 and inside[0].concession:
-                units.append((spans, "offer"))
-        granted = [
-            i for i in ctx.flagged("grant")
-            if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not _restates(ctx, ctx.clauses[i].text)
-        ]
-        for i in granted:  # a unit that gives two benefits at once counts twice
-            units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
-        units += [
-            (ctx.span(ctx.clauses[i]), "invite") for i in ctx.flagged("invite")
-            if i not in read and i not in granted and not ctx.quoted(*ctx.clauses[i][:2])
-        ]
-        units.sort()
+        units = concession_units(ctx)
         conceded = ctx.state.conceded_this_round or ctx.round_granted
         out: list[Violation] = []
         offers_seen = 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from coach.text import to_simplified
 
@@ -88,9 +87,3 @@ def _slow(text: str) -> Normalized:
         parts.append(conv)
         index.extend([i] * len(conv))
     return Normalized(text, "".join(parts), tuple(index))
-
-
-@lru_cache(maxsize=512)
-def normalize_cached(text: str) -> Normalized:
-    """normalize(), remembered for the few drafts in flight (every rule reads the same draft)."""
-    return normalize(text)

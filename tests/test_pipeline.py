@@ -350,3 +350,17 @@ async def test_a_prompts_folder_without_repair_template_falls_back_instead_of_fa
     response = await coach.suggest(conversation())
     assert (response.degraded, response.degraded_reason) == (True, "invalid_after_repair")
     assert len(llm.requests) == 1
+
+
+async def test_a_model_that_keeps_stating_the_ceiling_never_reaches_the_agent():
+    """Issue 10: an LLM that drafts "the most I can give is 80" again and again, with an 80-yuan
+    policy, is repaired and then replaced; the real validator catches the wording it has no list
+    entry for."""
+
+    ceiling = "这个金额已经是我这边能走的最大一步了，再多真的报不上去。"
+    llm = ScriptedDrafter([[ceiling], [ceiling], [ceiling]])
+    conv = conversation(policy={"max_compensation": {"amount": 80, "currency": "CNY"}})
+    response = await make_coach(llm, validate=DEFAULT_VALIDATOR).suggest(conv)
+    assert response.degraded and response.degraded_reason == "invalid_after_repair"
+    assert all(ceiling not in s.text for s in response.suggestions)
+    assert llm.requests[1].feedback[0].rule == "authority_exposure"

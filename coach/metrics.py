@@ -20,6 +20,9 @@ LLM_ERRORS = Counter("coach_llm_errors_total", "LLM call failures by kind", ["ki
 LLM_RETRIES = Counter("coach_llm_retries_total", "LLM transport retries", registry=REGISTRY)
 REPAIRS = Counter("coach_repairs_total", "re-drafts after a rejected draft", registry=REGISTRY)
 DEGRADED = Counter("coach_degraded_total", "answers from the offline fallback, by reason", ["reason"], registry=REGISTRY)
+CITATIONS_UNRESOLVED = Counter(
+    "coach_citations_unresolved_total", "drafts whose citations all failed to match a passage shown", registry=REGISTRY
+)
 VIOLATIONS = Counter("coach_violations_total", "violations found in drafts, by rule", ["rule"], registry=REGISTRY)
 TOKENS = Counter("coach_llm_tokens_total", "LLM tokens, by kind", ["kind"], registry=REGISTRY)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from coach.errors import LLMError
-from coach.metrics import REPAIRS, VIOLATIONS
+from coach.metrics import CITATIONS_UNRESOLVED, REPAIRS, VIOLATIONS
 from coach.prompt_loader import PromptTemplate
 from coach.protocols import Drafter
 from coach.text import to_script, to_traditional
@@ -105,6 +105,9 @@ def finish(draft: Draft, situation: Situation, passages: Sequence[Passage]) -> t
         text = to_script(text, situation.script)
     known = {p.id for p in passages}
     citations = tuple(dict.fromkeys(c for c in draft.citations if c in known))
+    if draft.citations and not citations:
+        CITATIONS_UNRESOLVED.inc()
+        log.info("none of the draft's citations %s matches a passage shown", list(draft.citations)[:5])
     return text, citations
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hypothesis import given, strategies as st
 
 from coach.drafting.llm_parse import parse_reply, strip_wrapping
@@ -39,3 +41,17 @@ def test_shapes():
     assert parse_reply("Reply: I will call you back at 5.") == ("I will call you back at 5.", ())
     assert parse_reply('{"reply": "我理解您的心情\\n我来处理", "citations"') == ("我理解您的心情\n我来处理", ())
     assert parse_reply("「我理解您的心情。」") == ("我理解您的心情。", ())
+
+
+@pytest.mark.parametrize(("raw", "ids"), [
+    (["[p-002-006]"], ("p-002-006",)),
+    (["「ｐ－００２－００１」"], ("p-002-001",)),  # full-width forms
+    (["先处理情绪 (p-002-001)", "p-002-001"], ("p-002-001",)),  # a title with the id; duplicates once
+    (['"p-004-003"', "P-001-002; p-003-000"], ("p-004-003", "p-001-002", "p-003-000")),
+    ("p-001-002", ("p-001-002",)),  # a string instead of a list
+    (["sop-7"], ("sop-7",)),  # another id scheme stays as written
+    ([None, {}, ""], ()),
+])
+def test_citations_accept_the_usual_decorations(raw: object, ids: tuple[str, ...]) -> None:
+    parsed = parse_reply(json.dumps({"reply": "好的，我来处理。", "citations": raw}, ensure_ascii=False))
+    assert parsed == ("好的，我来处理。", ids)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import httpx
@@ -38,10 +39,28 @@ def strip_wrapping(text: str) -> str:
     return text
 
 
+# A passage id as models write it: bare, in brackets or quotes, full-width, or inside a title
+# ("[p-002-006]", "「p－002－006」", "先处理情绪 (p-002-001)").
+_PASSAGE_ID = re.compile(r"p-\d+-\d+", re.IGNORECASE)
+
+
 def _citations(value: object) -> tuple[str, ...]:
+    if isinstance(value, str | int):
+        value = [value]
     if not isinstance(value, list):
         return ()
-    return tuple(dict.fromkeys(str(c).strip() for c in value if isinstance(c, str | int) and str(c).strip()))
+    found: list[str] = []
+    for item in value:
+        if not isinstance(item, str | int):
+            continue
+        text = str(item).strip()
+        folded = unicodedata.normalize("NFKC", text).replace("\u2010", "-").replace("\u2212", "-")
+        ids = [i.lower() for i in _PASSAGE_ID.findall(folded)]
+        if ids:
+            found.extend(ids)
+        elif text:
+            found.append(text)  # another corpus's id scheme: kept as written
+    return tuple(dict.fromkeys(found))
 
 
 def _from_json(value: object) -> tuple[str, tuple[str, ...]] | None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     llm_breaker_threshold: int = Field(default=5, ge=0, validation_alias="COACH_LLM_BREAKER_THRESHOLD")
     llm_breaker_cooldown_s: float = Field(default=10.0, ge=0, validation_alias="COACH_LLM_BREAKER_COOLDOWN_S")
     llm_retry_max_wait_s: float = Field(default=2.0, ge=0, validation_alias="COACH_LLM_RETRY_MAX_WAIT_S")
+    # Prices per million tokens by model-name prefix, JSON: {"qwen2.5": [0.1, 0.3]}. OpenAI's list
+    # applies only to OpenAI's and Azure's endpoints; anything else is reported with no cost.
+    model_prices: dict[str, tuple[float, float]] = Field(default_factory=dict, validation_alias="COACH_MODEL_PRICES")
 
     # The service.
     api_keys: str = Field(default="", validation_alias="COACH_API_KEYS")

@@ -11,6 +11,7 @@ import respx
 
 from coach.drafting import llm as llm_mod
 from coach.drafting.llm import LLMDrafter, cost_usd, retry_after_s
+from coach.drafting.llm_transport import price_table
 from coach.drafting.meter import metering
 from coach.errors import LLMError
 from coach.types import DraftRequest, Message, Situation
@@ -70,7 +71,7 @@ async def test_structured_success_sends_max_tokens_and_response_format():
     assert sent["model"] == "gpt-4o-mini" and "n" not in sent
     assert meter.model == "gpt-4o-mini-2024-07-18"  # what the server says
     assert (meter.prompt_tokens, meter.completion_tokens) == (100, 20)
-    assert meter.cost_usd == pytest.approx(cost_usd("gpt-4o-mini", 100, 20)) and meter.cost_usd > 0
+    assert meter.cost_usd == 0.0  # llm.test is not OpenAI: its tokens are not priced at OpenAI's rates
 
 
 @pytest.mark.parametrize("content,expected", [
@@ -312,3 +313,24 @@ async def test_calls_take_the_connection_pools_in_turn_and_aclose_closes_all():
     assert used == [d.clients[0], d.clients[1], d.clients[2], d.clients[0]]
     await d.aclose()
     assert all(c.is_closed() for c in d.clients)
+
+
+@pytest.mark.parametrize(("base_url", "prices", "model", "priced"), [
+    ("https://api.openai.com/v1", {}, "gpt-4o-mini", True),
+    ("https://mine.openai.azure.com/openai/v1", {}, "gpt-4o-mini-2024-07-18", True),
+    ("http://127.0.0.1:8080/v1", {}, "gpt-4o-mini", False),  # llama.cpp echoing the requested name
+    ("http://127.0.0.1:8080/v1", {"qwen2.5": (0.1, 0.3)}, "qwen2.5-coder-1.5b", True),
+    ("http://127.0.0.1:8080/v1", {"qwen2.5": (0.1, 0.3)}, "gpt-4o-mini", False),
+    (None, {}, "gpt-4o", True),  # the SDK's default endpoint is OpenAI's
+])
+def test_only_known_endpoints_or_configured_models_are_priced(base_url, prices, model, priced) -> None:
+    table = price_table(base_url, prices)
+    assert (cost_usd(model, 1_000_000, 0, table) > 0) == priced
+
+
+@respx.mock
+async def test_configured_prices_reach_the_meter():
+    respx.post(URL).mock(return_value=completion(reply_json("您好，我来帮您处理。", [])))
+    with metering() as meter:
+        await drafter(COACH_MODEL_PRICES={"gpt-4o-mini": (1.0, 2.0)}).draft(REQUEST)
+    assert meter.cost_usd == pytest.approx((100 * 1.0 + 20 * 2.0) / 1_000_000)

@@ -7,10 +7,15 @@ handler returns the process exit status.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from coach import __version__
+from coach.config import Settings
 from coach.errors import CoachError
 
 _COMMAND_MODULES = ("serve", "suggest", "validate", "guidelines", "prompts", "eval", "feedback")
@@ -28,6 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problem(exc: Exception) -> str:
+    """A bad setting in plain words, naming the variable."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for e in exc.errors(include_url=False):
+            name = ".".join(str(x) for x in e.get("loc", ())) or "settings"
+            parts.append(f"{name.upper()}={e.get('input')!r}: {e.get('msg')}")
+        return "bad setting: " + "; ".join(parts)
+    match = re.search(r'field "(\w+)"', str(exc))
+    field = Settings.model_fields.get(match.group(1)) if match else None
+    name = (field.validation_alias if field is not None else None) or (match.group(1) if match else "a setting")
+    return f"bad setting {name}: the value is not valid JSON of the expected shape"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -35,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except CoachError as exc:
         print(f"coach: error: {exc.message}", file=sys.stderr)
+        return 2
+    except (ValidationError, SettingsError) as exc:  # a setting from the environment or .env
+        print(f"coach: error: {settings_problem(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -26,7 +26,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from coach.config import Settings
 from coach.drafting.breaker import CircuitBreaker
 from coach.drafting.llm_parse import Completion, parse_reply
-from coach.drafting.llm_transport import cost_usd, error_kind, retry_after_s, transient, unsupported
+from coach.drafting.llm_transport import cost_usd, error_kind, price_table, retry_after_s, transient, unsupported
 from coach.drafting.meter import CallMeter, current_meter
 from coach.errors import LLMError
 from coach.metrics import LLM_ERRORS, LLM_RETRIES, TOKENS
@@ -110,6 +110,7 @@ class LLMDrafter:
         self._turn = itertools.cycle(self.clients)
         self._sleep = sleep
         self._endpoint = (str(self.client.base_url), settings.model)
+        self._prices = price_table(str(self.client.base_url), settings.model_prices)
 
     async def aclose(self) -> None:
         for client in self.clients:
@@ -265,6 +266,6 @@ class LLMDrafter:
         prompt, done = completion.prompt_tokens, completion.completion_tokens
         meter.prompt_tokens += prompt
         meter.completion_tokens += done
-        meter.cost_usd += cost_usd(model, prompt, done)
+        meter.cost_usd += cost_usd(model, prompt, done, self._prices)
         TOKENS.labels("prompt").inc(prompt)
         TOKENS.labels("completion").inc(done)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+from urllib.parse import urlparse
 
 import openai
 
@@ -23,11 +24,28 @@ _RETRYABLE_STATUS = {408, 409, 429}
 _UNSUPPORTED_HINTS = ("response_format", "not supported", "unsupported", "json_object", "json_schema")
 
 
-def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
-    match = max((m for m in PRICES_PER_MTOK if model.startswith(m)), key=len, default=None)
+_PRICED_HOSTS = ("api.openai.com", ".openai.azure.com")
+
+
+def price_table(base_url: str | None, configured: dict[str, tuple[float, float]] | None = None) -> dict[str, tuple[float, float]]:
+    """Prices (USD per million prompt and completion tokens) by model-name prefix for an endpoint.
+
+    OpenAI's list applies only to OpenAI's and Azure's hosts: a self-hosted server (llama.cpp,
+    Ollama, vLLM) echoes whatever model name it is sent, and its tokens cost nothing at OpenAI's
+    rates. `configured` (COACH_MODEL_PRICES) adds to or overrides the table for any endpoint."""
+    host = (urlparse(base_url or "https://api.openai.com/v1").hostname or "").lower()
+    table = dict(PRICES_PER_MTOK) if host == "api.openai.com" or host.endswith(_PRICED_HOSTS[1]) else {}
+    table.update(configured or {})
+    return table
+
+
+def cost_usd(model: str, prompt_tokens: int, completion_tokens: int,
+             table: dict[str, tuple[float, float]] = PRICES_PER_MTOK) -> float:
+    """The call's price by the longest model-name prefix in `table`; 0.0 for a model not in it."""
+    match = max((m for m in table if model.startswith(m)), key=len, default=None)
     if match is None:
         return 0.0
-    p, c = PRICES_PER_MTOK[match]
+    p, c = table[match]
     return (prompt_tokens * p + completion_tokens * c) / 1_000_000
 
 

@@ -334,3 +334,26 @@ async def test_configured_prices_reach_the_meter():
     with metering() as meter:
         await drafter(COACH_MODEL_PRICES={"gpt-4o-mini": (1.0, 2.0)}).draft(REQUEST)
     assert meter.cost_usd == pytest.approx((100 * 1.0 + 20 * 2.0) / 1_000_000)
+
+
+@pytest.mark.parametrize(("base_url", "hint"), [
+    ("http://127.0.0.1:8080", "end with /v1"),
+    ("http://127.0.0.1:8080/", "end with /v1"),
+    ("127.0.0.1:8080/v1", "not an http(s) URL"),
+    ("http://127.0.0.1:8080/v1", None),
+    ("https://mine.openai.azure.com/openai/deployments/x", None),
+    (None, None),
+])
+def test_a_base_url_that_is_probably_wrong_is_named(base_url, hint) -> None:
+    from coach.drafting.llm_transport import base_url_hint
+
+    said = base_url_hint(base_url)
+    assert (said is None) if hint is None else (hint in said)
+
+
+@respx.mock
+async def test_a_404_says_what_is_probably_wrong():
+    respx.post("http://llm.test/chat/completions").mock(return_value=httpx.Response(404, json={"error": "not found"}))
+    with pytest.raises(LLMError) as info, metering():
+        await drafter(OPENAI_BASE_URL="http://llm.test").draft(REQUEST)
+    assert "does OPENAI_BASE_URL end with /v1?" in info.value.message

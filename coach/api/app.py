@@ -19,6 +19,7 @@ from coach.api.openapi_docs import install_service_openapi
 from coach.api.routes import feedback, guidelines, health, metrics, panel, suggestions, templates, validate
 from coach.api.runtime import Runtime
 from coach.config import Settings, get_settings
+from coach.drafting.llm_transport import base_url_hint
 from coach.feedback import FeedbackStore
 
 log = logging.getLogger("coach.api")
@@ -35,6 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loading = asyncio.create_task(runtime.load())
         log.info("coach %s starting (backend %s)", __version__, runtime.settings.resolved_backend)
+        hint = base_url_hint(runtime.settings.openai_base_url) if runtime.settings.resolved_backend == "openai" else None
+        if hint:
+            log.warning("%s", hint)
         try:
             yield
         finally:

@@ -26,7 +26,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from coach.config import Settings
 from coach.drafting.breaker import CircuitBreaker
 from coach.drafting.llm_parse import Completion, parse_reply
-from coach.drafting.llm_transport import cost_usd, error_kind, price_table, retry_after_s, transient, unsupported
+from coach.drafting.llm_transport import cost_usd, endpoint_hint, error_kind, price_table, retry_after_s, transient, unsupported
 from coach.drafting.meter import CallMeter, current_meter
 from coach.errors import LLMError
 from coach.metrics import LLM_ERRORS, LLM_RETRIES, TOKENS
@@ -202,7 +202,8 @@ class LLMDrafter:
         except openai.APIError as exc:
             kind = error_kind(exc)
             LLM_ERRORS.labels(kind).inc()
-            raise LLMError(f"LLM endpoint failed: {type(exc).__name__}: {exc}", kind=kind) from exc
+            hint = endpoint_hint(exc, str(self.client.base_url))
+            raise LLMError(f"LLM endpoint failed: {type(exc).__name__}: {exc}{hint}", kind=kind) from exc
         finally:
             self.breaker.release()  # a trial call cancelled by the deadline must not wedge the circuit
 

@@ -94,6 +94,28 @@ def error_kind(exc: BaseException) -> str:
     return "llm_error"
 
 
+def base_url_hint(base_url: str | None) -> str | None:
+    """What is probably wrong with a base URL, before any call: OpenAI-compatible servers (llama.cpp,
+    Ollama, vLLM) serve the API under /v1, and a URL with no path at all is the usual slip."""
+    if not base_url:
+        return None
+    parsed = urlparse(base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return f"OPENAI_BASE_URL={base_url!r} is not an http(s) URL"
+    if parsed.path.strip("/") == "":
+        return f"OPENAI_BASE_URL={base_url!r} has no path: does it need to end with /v1?"
+    return None
+
+
+def endpoint_hint(exc: BaseException, base_url: str) -> str:
+    """A plain-words guess appended to a 404 from the endpoint."""
+    if isinstance(exc, openai.NotFoundError):
+        if not urlparse(base_url).path.rstrip("/").endswith("/v1"):
+            return f" (the endpoint has no /chat/completions at {base_url}: does OPENAI_BASE_URL end with /v1?)"
+        return " (the endpoint answered 404: is COACH_MODEL a model this server serves?)"
+    return ""
+
+
 def unsupported(exc: openai.APIStatusError) -> bool:
     if exc.status_code == 501:
         return True

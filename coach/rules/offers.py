@@ -228,7 +228,7 @@ def _near_taken(t: str, taken: list[tuple[int, int]], s: int, e: int, kind: str)
     if kind not in lx.MONEY_KINDS:
         return False
     for a, b in taken:
-        if (0 <= s - b <= 3 and not lx.CLAUSE_END.search(t, b, s)) or (0 <= a - e <= 12 and not lx.CLAUSE_END.search(t, e, a)):
+        if (0 <= s - b <= 6 and not lx.CLAUSE_END.search(t, b, s)) or (0 <= a - e <= 12 and not lx.CLAUSE_END.search(t, e, a)):
             return True
     return False
 

@@ -68,7 +68,8 @@ _MIN_WORDS = 3
 
 
 def split_clauses(text: str) -> tuple[Clause, ...]:
-    """Clauses, short pieces joined to the next."""
+    """Clauses; a short piece is joined to the next one of its sentence, or, when it ends the
+    sentence ("right now."), to the one before it."""
     out: list[Clause] = []
     carry: int | None = None
     pieces = _pieces(text, 0, len(text), _ANY_END)
@@ -77,11 +78,21 @@ def split_clauses(text: str) -> tuple[Clause, ...]:
             start, carry = carry, None
         body = text[start:end].strip()
         han, words = _size(body)
-        if (han < _MIN_HAN if han else words < _MIN_WORDS) and n < len(pieces) - 1 and any(ch.isalnum() for ch in body):
+        short = (han < _MIN_HAN if han else words < _MIN_WORDS) and any(ch.isalnum() for ch in body)
+        if short and _SENTENCE_END.search(body[-1:] if body else "") and out and _same_sentence(text, out[-1].end, start):
+            last = out.pop()
+            _add(out, text, last.start, end)
+            continue
+        if short and n < len(pieces) - 1 and not _SENTENCE_END.search(body[-1:] if body else ""):
             carry = start
             continue
         _add(out, text, start, end)
     return tuple(out)
+
+
+def _same_sentence(text: str, end: int, start: int) -> bool:
+    """No sentence mark ends the text before `end` (the previous clause's end)."""
+    return not _SENTENCE_END.search(text[max(0, end - 1):end])
 
 
 def split_sentences(text: str) -> tuple[Clause, ...]:

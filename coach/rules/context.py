@@ -24,7 +24,7 @@ from coach.text import detect_script, script_for_locale, script_of_turns
 from coach.types import Locale, Policy, RoundState, Script, Turn
 
 
-CONTEXT_MARGIN = 0.2
+CONTEXT_MARGIN = 0.15
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,11 @@ long reply is read alone. "1,000" and "2.5" end nothing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
 from typing import NamedTuple
+
+import yaml
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，,、：:…]+")
@@ -56,11 +60,38 @@ def _long(text: str) -> bool:
 
 
 def split_units(text: str) -> tuple[Clause, ...]:
-    """The clauses of `text`, then its sentences that hold more than one clause (see the module
-    docstring); empty text gives none."""
+    """The clauses of `text`, then its sentences that hold more than one clause, then the parts of
+    coordinated clauses (see the module docstring); empty text gives none."""
     clauses = split_clauses(text)
     sentences = [s for s in split_sentences(text) if sum(c.within(s) for c in clauses) > 1]
-    return clauses + tuple(sentences)
+    parts = [p for c in clauses for p in coordinated_parts(text, c)]
+    return clauses + tuple(sentences) + tuple(parts)
+
+
+@lru_cache(maxsize=1)
+def _coordination() -> re.Pattern[str]:
+    words = yaml.safe_load((resources.files("coach") / "data" / "rules" / "coordination.yaml").read_text(encoding="utf-8"))
+    zh = "|".join(re.escape(w) for w in sorted(words["zh"], key=len, reverse=True))
+    en = "|".join(re.escape(w) for w in sorted(words["en"], key=len, reverse=True))
+    return re.compile(rf"(?:{zh})|(?<=\s)(?:{en})\b")
+
+
+def coordinated_parts(text: str, clause: Clause) -> list[Clause]:
+    """A clause joined by a coordinating word ("…费用，并且额外赠送…", "refund x and add y") as its
+    two parts, when both are long enough to mean something alone; else nothing."""
+    for m in _coordination().finditer(text, clause.start, clause.end):
+        left, right = text[clause.start:m.start()], text[m.start():clause.end]
+        if _meaningful(left) and _meaningful(right):
+            out: list[Clause] = []
+            _add(out, text, clause.start, m.start())
+            _add(out, text, m.start(), clause.end)
+            return out
+    return []
+
+
+def _meaningful(piece: str) -> bool:
+    han, words = _size(piece.strip())
+    return han >= _MIN_HAN if han else words >= _MIN_WORDS
 
 
 _MIN_HAN = 5

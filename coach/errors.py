@@ -62,3 +62,9 @@ class LLMError(CoachError):
     def __init__(self, message: str, *, kind: str = "llm_error") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class ProtectedPath(InvalidInput):
+    """A write would land among files coach ships and pins (the scenario sets under eval/scenarios/)."""
+
+    code = "protected_path"

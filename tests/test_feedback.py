@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +15,9 @@ from hypothesis import strategies as st
 from coach.api.app import create_app
 from coach.cli import main
 from coach.config import Settings
+from coach.errors import ProtectedPath
 from coach.evaluation.scenarios import load_paths
+from coach.evaluation.shipped import refuse_shipped_sets, shipped_sets_folder
 from coach.feedback import FeedbackEntry, FeedbackStore, _verbatim, scenarios_from_feedback
 from coach.types import Conversation
 
@@ -137,3 +140,50 @@ def test_export_without_cases_or_database(tmp_path, capsys: pytest.CaptureFixtur
 def test_scenarios_skip_accepted() -> None:
     document, skipped = scenarios_from_feedback([_entry("accepted")])
     assert document["scenarios"] == [] and skipped == 0
+
+
+def _checkout(root: Path) -> Path:
+    """A folder laid out as a coach checkout: shipped sets beside the baselines that pin them."""
+    (root / "eval" / "scenarios").mkdir(parents=True)
+    (root / "eval" / "baselines" / "offline").mkdir(parents=True)
+    (root / "own" / "eval" / "scenarios").mkdir(parents=True)  # someone's sets, no baseline pins them
+    return root
+
+
+@pytest.mark.parametrize(
+    ("out", "force", "refused"),
+    [
+        ("eval/scenarios/from-feedback.yaml", False, True),  # the README's old example
+        ("eval/scenarios/feedback/cases.json", False, True),
+        ("./eval/../eval/scenarios/x.yml", False, True),
+        ("eval/scenarios/from-feedback.yaml", True, False),
+        ("runs/feedback.yaml", False, False),
+        ("eval/feedback.yaml", False, False),
+        ("own/eval/scenarios/feedback.yaml", False, False),
+    ],
+)
+def test_export_keeps_out_of_the_shipped_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str], out: str, force: bool,
+                                              refused: bool) -> None:
+    monkeypatch.chdir(_checkout(tmp_path))
+    FeedbackStore(tmp_path / "fb.db").add(_entry("rejected", text="请稍等。"))
+    argv = ["feedback", "export", "--db", str(tmp_path / "fb.db"), "--out", out] + (["--force"] if force else [])
+    (tmp_path / out).parent.mkdir(parents=True, exist_ok=True)
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert (tmp_path / out).exists() is not refused
+    if refused:
+        assert status == 2
+        assert err.startswith(f"coach: error: --out {out} is inside the shipped scenario sets (eval/scenarios/)")
+        assert "--out runs/feedback.yaml" in err and "--force" in err
+    else:
+        assert status == 0 and not load_paths([tmp_path / out]).errors
+
+
+def test_the_real_shipped_sets_are_protected() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "eval" / "scenarios"
+    assert shipped_sets_folder(shipped / "from-feedback.yaml") == shipped
+    with pytest.raises(ProtectedPath) as caught:
+        refuse_shipped_sets(shipped / "from-feedback.yaml", option="--out", example="runs/feedback.yaml")
+    assert str(shipped / "from-feedback.yaml") in caught.value.message
+    assert not (shipped / "from-feedback.yaml").exists()

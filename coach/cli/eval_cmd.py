@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from coach.evaluation.latency import DEFAULT_MARGIN, LatencyMargin, parse_margin
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run scenario sets and compare runs",
@@ -40,9 +42,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmp.add_argument("run_a", metavar="RUN_A", help="run folder or its report.json (the reference)")
     cmp.add_argument("run_b", metavar="RUN_B", help="run folder or its report.json (the candidate)")
     cmp.add_argument("--fail-on-regression", action="store_true",
-                     help="exit 1 when a scenario that passed in RUN_A fails in RUN_B")
+                     help="exit 1 when a scenario that passed in RUN_A fails in RUN_B, or when RUN_B's p50 "
+                          "latency is beyond --latency-margin over RUN_A's")
+    cmp.add_argument("--latency-margin", type=_latency_margin, default=DEFAULT_MARGIN, metavar="RATIO,MS",
+                     help="a p50 latency more than RATIO times and more than MS milliseconds above RUN_A's is a "
+                          f"regression (default {DEFAULT_MARGIN.ratio:g},{DEFAULT_MARGIN.extra_ms:g}); "
+                          "'off' to compare replies only, e.g. against a run timed on another machine")
     cmp.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cmp.set_defaults(handler=_compare)
+
+
+def _latency_margin(text: str) -> LatencyMargin | None:
+    from coach.errors import InvalidInput
+
+    try:
+        return parse_margin(text)
+    except InvalidInput as exc:  # argparse prints it as "argument --latency-margin: ..." and exits 2
+        raise argparse.ArgumentTypeError(exc.message.removeprefix("--latency-margin: ")) from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -65,7 +81,7 @@ def _compare(args: argparse.Namespace) -> int:
     from coach.evaluation.compare import compare, render_text
     from coach.evaluation.report_json import load_report
 
-    result = compare(load_report(args.run_a), load_report(args.run_b))
+    result = compare(load_report(args.run_a), load_report(args.run_b), latency_margin=args.latency_margin)
     if args.json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=1) + "\n")
     else:

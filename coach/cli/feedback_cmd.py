@@ -1,7 +1,8 @@
 """`coach feedback`: what agents said about the suggestions (stored by POST /v1/feedback).
 
-    coach feedback export [--out FILE] [--db PATH] [--name NAME]
-        edited and rejected cases -> a scenario set for `coach eval run` (YAML; JSON for *.json)
+    coach feedback export [--out FILE] [--db PATH] [--name NAME] [--force]
+        edited and rejected cases -> a scenario set for `coach eval run` (YAML; JSON for *.json);
+        never into the shipped sets (eval/scenarios/) unless --force
     coach feedback stats [--db PATH]
         counts per verdict, as JSON
 """
@@ -19,7 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     inner = p.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
 
     export = inner.add_parser("export", help="edited and rejected cases -> a scenario file for `coach eval run`")
-    export.add_argument("--out", help="file to write (.yaml/.yml or .json); default stdout (YAML)")
+    export.add_argument("--out", help="file to write (.yaml/.yml or .json), e.g. runs/feedback.yaml; "
+                                      "default stdout (YAML). Refused inside the shipped scenario sets "
+                                      "(eval/scenarios/) unless --force")
+    export.add_argument("--force", action="store_true",
+                        help="write --out even inside the shipped scenario sets (then regenerate the baseline)")
     export.add_argument("--db", type=Path, help="feedback database (default: COACH_DATABASE)")
     export.add_argument("--name", default="feedback", help="name of the scenario set (default: feedback)")
     export.set_defaults(handler=_export)
@@ -42,8 +47,11 @@ def _store(db: Path | None):  # noqa: ANN202 - imported lazily to keep `coach --
 
 def _export(args: argparse.Namespace) -> int:
     from coach.evaluation.scenarios import ScenarioSet
+    from coach.evaluation.shipped import refuse_shipped_sets
     from coach.feedback import dump_scenarios, scenarios_from_feedback
 
+    if args.out and not args.force:  # before reading anything: nothing is written there by accident
+        refuse_shipped_sets(args.out, option="--out", example="runs/feedback.yaml")
     store = _store(args.db)
     document, skipped = scenarios_from_feedback(store.entries(("edited", "rejected")), name=args.name)
     if skipped:

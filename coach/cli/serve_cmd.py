@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,26 +30,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_serve)
 
 
-def _multiprocess_metrics_dir() -> None:
+@contextmanager
+def multiprocess_metrics_dir() -> Iterator[Path]:
     """Several workers share /metrics through prometheus_client's multiprocess mode: each worker
-    writes its samples to files in one folder and a scrape of any worker adds them all up."""
-    import os
-    import tempfile
-    from pathlib import Path
+    writes its samples to files in one folder and a scrape of any worker adds them all up.
 
+    A folder given in PROMETHEUS_MULTIPROC_DIR is the operator's: its stale samples are cleared
+    before the workers start and it stays. Otherwise a fresh coach-metrics-* folder is made in the
+    temporary directory and removed, with its samples, when the server has shut down."""
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True)
         for stale in path.glob("*.db"):  # samples of a previous run would be added in
             stale.unlink()
-    else:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coach-metrics-")
+        yield path
+        return
+    created = Path(tempfile.mkdtemp(prefix="coach-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(created)
+    try:
+        yield created
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(created, ignore_errors=True)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
     from coach.config import get_settings
@@ -52,22 +64,23 @@ def _serve(args: argparse.Namespace) -> int:
     if args.reload_prompts:
         os.environ["COACH_RELOAD_PROMPTS"] = "1"
     settings = get_settings()
-    if args.workers > 1:
-        _multiprocess_metrics_dir()
     graceful = args.graceful_timeout if args.graceful_timeout is not None else settings.deadline_s + 5
-    uvicorn.run(
-        "coach.api.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        log_config=log_config(args.log_level, settings.log_format),
-        access_log=False,  # the request middleware logs one line per request, with its id
-        timeout_graceful_shutdown=max(1, round(graceful)),
-        timeout_keep_alive=args.keep_alive,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-        server_header=False,
-    )
+    with ExitStack() as stack:
+        if args.workers > 1:
+            stack.enter_context(multiprocess_metrics_dir())
+        uvicorn.run(
+            "coach.api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            log_config=log_config(args.log_level, settings.log_format),
+            access_log=False,  # the request middleware logs one line per request, with its id
+            timeout_graceful_shutdown=max(1, round(graceful)),
+            timeout_keep_alive=args.keep_alive,
+            proxy_headers=True,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            server_header=False,
+        )
     return 0

@@ -1,13 +1,16 @@
 """`coach eval compare RUN_A RUN_B`: what got better, what broke, what changed between two runs.
 
 Results are matched by scenario id when each run used a single template (so reply@v1 in run A is
-compared with reply@v2 in run B), otherwise by (template, scenario id).
+compared with reply@v2 in run B), otherwise by (template, scenario id). A regression is a scenario
+that passed in A and fails in B, or B's p50 latency beyond the margin over A's (coach.evaluation.latency).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from coach.evaluation.latency import DEFAULT_MARGIN, LatencyCheck, LatencyMargin, check_latency
 
 _RATES = ("pass_rate", "first_try_valid_rate", "repair_rate", "degraded_rate", "citation_rate",
           "concession_adherence", "error_rate")
@@ -24,10 +27,15 @@ class Comparison:
     only_in_a: list[str] = field(default_factory=list)
     only_in_b: list[str] = field(default_factory=list)
     metric_deltas: dict[str, dict[str, float]] = field(default_factory=dict)
+    latency: LatencyCheck | str = "not compared"
+
+    @property
+    def latency_regression(self) -> bool:
+        return isinstance(self.latency, LatencyCheck) and self.latency.regression
 
     @property
     def regression(self) -> bool:
-        return bool(self.newly_failing)
+        return bool(self.newly_failing) or self.latency_regression
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -35,6 +43,8 @@ class Comparison:
             "newly_failing": self.newly_failing, "newly_passing": self.newly_passing,
             "still_failing": self.still_failing, "changed_replies": self.changed_replies,
             "only_in_a": self.only_in_a, "only_in_b": self.only_in_b, "metric_deltas": self.metric_deltas,
+            "latency_regression": self.latency_regression,
+            "latency": self.latency.as_dict() if isinstance(self.latency, LatencyCheck) else self.latency,
         }
 
 
@@ -76,7 +86,7 @@ def metric_deltas(sa: dict[str, Any], sb: dict[str, Any]) -> dict[str, dict[str,
     return out
 
 
-def compare(a: dict[str, Any], b: dict[str, Any]) -> Comparison:
+def compare(a: dict[str, Any], b: dict[str, Any], *, latency_margin: LatencyMargin | None = DEFAULT_MARGIN) -> Comparison:
     by_id = len(_templates(a)) <= 1 and len(_templates(b)) <= 1
     ka, kb = _keyed(a, by_id), _keyed(b, by_id)
     cmp = Comparison(run_a=a.get("run", {}), run_b=b.get("run", {}))
@@ -97,6 +107,7 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> Comparison:
         if ra.get("reply") != rb.get("reply"):
             cmp.changed_replies.append({"key": key, "a": str(ra.get("reply", "")), "b": str(rb.get("reply", ""))})
     cmp.metric_deltas = metric_deltas(a.get("summary", {}), b.get("summary", {}))
+    cmp.latency = check_latency(a.get("summary", {}), b.get("summary", {}), latency_margin)
     return cmp
 
 
@@ -123,8 +134,19 @@ def render_text(cmp: Comparison, *, max_replies: int = 20) -> str:
     for name, d in cmp.metric_deltas.items():
         sign = "+" if d["delta"] > 0 else ""
         lines.append(f"  {name}: {d['a']} -> {d['b']} ({sign}{d['delta']})")
-    lines.append("REGRESSION" if cmp.regression else "no regression")
+    latency = cmp.latency.describe() if isinstance(cmp.latency, LatencyCheck) else f"latency {cmp.latency}"
+    lines.append(latency)
+    lines.append(_verdict(cmp))
     return "\n".join(lines) + "\n"
+
+
+def _verdict(cmp: Comparison) -> str:
+    if not cmp.regression:
+        return "no regression"
+    reasons = [f"{len(cmp.newly_failing)} newly failing"] if cmp.newly_failing else []
+    if cmp.latency_regression:
+        reasons.append("p50 latency beyond the margin")
+    return f"REGRESSION: {', '.join(reasons)}"
 
 
 def _clip(text: str, width: int = 160) -> str:

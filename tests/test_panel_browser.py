@@ -1,120 +1,33 @@
-"""The panel in a real browser: Playwright driving Debian's Chromium (never a downloaded one).
+"""The panel in a real browser: Playwright driving Debian's Chromium (tests/panel_harness.py).
 
-One server (uvicorn in a thread, loopback, free port, offline drafter, a service key) serves the
-panel; the tests type as an agent would and check what the page shows and what the database got.
-Under CI (CI=true) a missing Chromium is a failure, never a skip.
+The tests type as an agent would and check what the page shows and what the database got.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import sqlite3
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
-from fastapi.responses import HTMLResponse
 
-from coach.api.app import create_app
-from coach.config import Settings
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-KEY = "panel-test-key"
-CUSTOMER = "你们到底能不能解决？不行就叫你们领导来接电话！"
-TIMEOUT_MS = 10_000
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.panel_harness import (  # noqa: F401  (fixtures)
+    CUSTOMER,
+    KEY,
+    PanelServer,
+    browser,
+    chromium_path,
+    free_port,
+    open_page,
+    playwright_instance,
+    server,
+)
 
 
 @pytest.fixture(scope="module")
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server:
-    def __init__(self, db: Path, **env: str) -> None:
-        values = {"COACH_BACKEND": "offline", "COACH_API_KEYS": KEY, "COACH_DATABASE": str(db), **env}
-        settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
-        self.db = db
-        self.app = create_app(settings)
-        self.app.add_api_route("/_desk", self._desk, include_in_schema=False)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @staticmethod
-    async def _desk() -> HTMLResponse:
-        # A stand-in agent desktop (same origin) that embeds the panel and talks to it.
-        return HTMLResponse(
-            "<!doctype html><meta charset='utf-8'><body>"
-            f"<iframe id='coach' src='/panel#key={KEY}' style='width:900px;height:900px'></iframe>"
-            "<script>window.sent=[];addEventListener('message',e=>{if(e.data&&e.data.type==='coach:send')"
-            "window.sent.push(e.data.text)});</script></body>"
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.server.started:
-                try:
-                    if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-            time.sleep(0.05)
-        raise RuntimeError("the coach server did not become ready")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
-
-    def rows(self) -> list[dict[str, object]]:
-        conn = sqlite3.connect(self.db)
-        conn.row_factory = sqlite3.Row
-        try:
-            return [dict(r) for r in conn.execute("SELECT * FROM feedback ORDER BY id")]
-        finally:
-            conn.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
-    srv = _Server(tmp_path_factory.mktemp("panel") / "feedback.sqlite3")
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def dead_llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
+def dead_llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PanelServer]:
     """Configured for an LLM endpoint where nothing listens: every answer is degraded."""
-    srv = _Server(
+    srv = PanelServer(
         tmp_path_factory.mktemp("panel-degraded") / "feedback.sqlite3",
-        COACH_BACKEND="openai", OPENAI_BASE_URL=f"http://127.0.0.1:{_free_port()}/v1", OPENAI_API_KEY="unused",
+        COACH_BACKEND="openai", OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1", OPENAI_API_KEY="unused",
         COACH_LLM_RETRIES="0",
     )
     srv.start()
@@ -122,21 +35,9 @@ def dead_llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Serve
     srv.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path: Path) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
-def page(browser, server):  # noqa: ANN001, ANN201
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
+def page(browser, server):  # noqa: ANN001, ANN201, F811
+    context, pg = open_page(browser)
     yield pg
     context.close()
 
@@ -152,7 +53,7 @@ new MutationObserver(() => {
 """
 
 
-def test_suggestions_stream_in_and_feedback_lands_in_sqlite(page, server: _Server) -> None:  # noqa: ANN001
+def test_suggestions_stream_in_and_feedback_lands_in_sqlite(page, server: PanelServer) -> None:  # noqa: ANN001
     page.add_init_script(_ORDER_PROBE)
     streamed: list[str] = []
     page.on("response", lambda r: streamed.append(r.headers.get("content-type", "")) if r.url.endswith("/v1/suggestions") else None)
@@ -203,7 +104,7 @@ def test_suggestions_stream_in_and_feedback_lands_in_sqlite(page, server: _Serve
     assert rejected["suggestion_index"] == 1 and rejected["source"] == "offline"
 
 
-def test_live_lint_underlines_the_violating_span(page, server: _Server) -> None:  # noqa: ANN001
+def test_live_lint_underlines_the_violating_span(page, server: PanelServer) -> None:  # noqa: ANN001
     page.goto(f"{server.url}/panel#key={KEY}")
     page.fill("#turn-text", CUSTOMER)
     page.click("#add-turn")
@@ -226,7 +127,7 @@ def test_live_lint_underlines_the_violating_span(page, server: _Server) -> None:
     assert page.locator("#reply-backdrop mark").count() == 0
 
 
-def test_desktop_embeds_the_panel_and_sends_turns_by_postmessage(page, server: _Server) -> None:  # noqa: ANN001
+def test_desktop_embeds_the_panel_and_sends_turns_by_postmessage(page, server: PanelServer) -> None:  # noqa: ANN001
     page.goto(f"{server.url}/_desk")
     frame = page.frame_locator("#coach")
     frame.locator("#suggest").wait_for()
@@ -245,16 +146,56 @@ def test_desktop_embeds_the_panel_and_sends_turns_by_postmessage(page, server: _
     assert server.rows()[-1]["verdict"] == "accepted"
 
 
-def test_panel_without_key_shows_the_401(page, server: _Server) -> None:  # noqa: ANN001
-    page.goto(f"{server.url}/panel")
-    page.fill("#turn-text", CUSTOMER)
-    page.click("#add-turn")
-    page.click("#suggest")
-    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('401')")
-    assert page.locator("#status").get_attribute("class") == "status error"
+def test_keys_set_and_no_key_entered_in_chinese_the_panel_says_it_could_not_check(browser, server: PanelServer) -> None:  # noqa: ANN001, E501
+    context, page = open_page(browser, locale="zh-CN")
+    try:
+        page.goto(f"{server.url}/panel")
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        page.fill("#turn-text", CUSTOMER)
+        page.click("#add-turn")
+
+        # The lint got a 401: the reply is marked unchecked and the note says why and how to fix it.
+        page.locator("#reply").type("这事我做不了主。", delay=5)
+        page.wait_for_function("() => document.getElementById('lint').dataset.state === 'unavailable'")
+        note = page.locator("#lint-note")
+        assert note.is_visible()
+        said = note.inner_text()
+        assert "没能检查这段回复" in said and "服务需要密钥" in said
+        assert "“设置”" in said and "/panel#key=" in said
+        assert "✓" not in said and "HTTP 401" in said
+        assert page.locator("#reply-backdrop mark").count() == 0
+        assert "unchecked" in (page.get_attribute("#reply", "class") or "")
+
+        # The suggestion call got a 401 too: said in the pane and in the status bar.
+        page.click("#suggest")
+        problem = page.locator("#suggestions .problem")
+        problem.wait_for()
+        assert "没能获取建议" in problem.inner_text() and "/panel#key=" in problem.inner_text()
+        assert page.locator("#status").inner_text().startswith("没能获取建议。服务需要密钥")
+        assert page.get_attribute("#status", "class") == "status error"
+
+        # The fix: the note's button opens Settings at the key field; the key entered, the reply
+        # is checked again and the underline appears.
+        note.locator("button[data-action=settings]").click()
+        assert page.evaluate("document.getElementById('settings').open")
+        assert page.evaluate("document.activeElement.id") == "key"
+        page.keyboard.type(KEY)
+        mark = page.locator("#reply-backdrop mark.violation")
+        mark.first.wait_for()
+        assert mark.first.inner_text() == "我做不了主"
+        assert page.locator("#lint").get_attribute("data-state") == "violations"
+        assert note.is_hidden()
+        assert "unchecked" not in (page.get_attribute("#reply", "class") or "")
+        assert "权限" in page.locator("#lint li[data-rule=authority_exposure]").inner_text()
+
+        page.click("#suggest")
+        page.locator("#suggestions .suggestion").first.wait_for()
+        assert page.locator("#suggestions .problem").count() == 0
+    finally:
+        context.close()
 
 
-def test_sse_parser_and_span_mapping_in_the_page(page, server: _Server) -> None:  # noqa: ANN001
+def test_sse_parser_and_span_mapping_in_the_page(page, server: PanelServer) -> None:  # noqa: ANN001
     page.goto(f"{server.url}/panel")
     events = page.evaluate(
         """() => {
@@ -281,11 +222,9 @@ def test_sse_parser_and_span_mapping_in_the_page(page, server: _Server) -> None:
     assert marked == "无能为力"
 
 
-def test_degraded_answer_shows_the_badge(browser, dead_llm_server: _Server) -> None:  # noqa: ANN001
-    context = browser.new_context()
+def test_degraded_answer_shows_the_badge(browser, dead_llm_server: PanelServer) -> None:  # noqa: ANN001
+    context, page = open_page(browser)
     try:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
         page.goto(f"{dead_llm_server.url}/panel#key={KEY}")
         page.fill("#turn-text", CUSTOMER)
         page.click("#add-turn")

@@ -2,14 +2,18 @@
 // agent's own reply, and feedback. Talks to the coach API on the same origin (relative URLs, so
 // it works behind a path prefix too).
 //
-// Inputs: the URL fragment (#key=...&locale=...&conversation=<JSON>) and, when embedded, messages
+// Inputs: the URL fragment (#key=...&locale=...&lang=...&conversation=<JSON>) and, when embedded, messages
 // from the desktop window: {type: "coach:conversation", conversation: {...}, suggest: true} or
 // {type: "coach:turn", turn: {role, text, round}, suggest: true}. On send it posts
 // {type: "coach:send", text} back to the window that sent the conversation.
+//
+// `locale` is the customer's language (sent to the service); `lang` is the agent's, for the
+// panel's own messages (CoachI18n). A call that cannot run says so where its answer would be.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  const t = (k, vars) => CoachI18n.t(k, vars);
   const state = {
     turns: [],
     conversationId: null,
@@ -21,6 +25,9 @@
     lintSeq: 0,
     lintAbort: null,
     suggestAbort: null,
+    suggestDone: false,
+    suggestProblem: null, // why the last suggestion call could not run
+    lint: { state: "empty", problem: null },
   };
 
   // ---- service key and API calls -------------------------------------------------------
@@ -32,15 +39,16 @@
     return h;
   }
 
-  async function errorText(response) {
-    try {
-      const body = await response.json();
-      const msg = body && body.error ? body.error.message : JSON.stringify(body);
-      const retry = response.headers.get("Retry-After");
-      return `${response.status}: ${msg}${retry ? ` (retry in ${retry}s)` : ""}`;
-    } catch (_) {
-      return `${response.status} ${response.statusText}`;
-    }
+  function openKeySettings() {
+    $("settings").open = true;
+    $("key").focus();
+  }
+
+  // The buttons offered beside a problem: the key field when the key is what is missing.
+  function problemActions(problem, extra) {
+    const actions = CoachProblems.needsKey(problem)
+      ? [{ label: t("action.settings"), action: "settings", onClick: openKeySettings }] : [];
+    return actions.concat(extra || []);
   }
 
   function status(text, isError) {
@@ -58,7 +66,7 @@
       li.className = `turn ${t.role}`;
       const who = document.createElement("span");
       who.className = "who";
-      who.textContent = `${t.role === "customer" ? "客户" : "客服"} · R${t.round || 1}`;
+      who.textContent = `${CoachI18n.t(`role.${t.role}`)} · R${t.round || 1}`;
       const text = document.createElement("div");
       text.className = "text";
       text.textContent = t.text;
@@ -166,7 +174,7 @@
       const chip = document.createElement("code");
       chip.className = "cite";
       chip.textContent = c;
-      chip.title = "引用 cited passage";
+      chip.title = t("cited");
       chip.addEventListener("click", () => openPassage(c));
       meta.appendChild(chip);
     });
@@ -200,7 +208,7 @@
     const badge = $("degraded");
     badge.hidden = !resp.degraded;
     badge.title = resp.degraded_reason || "";
-    badge.textContent = resp.degraded ? `降级 degraded${resp.degraded_reason ? `: ${resp.degraded_reason}` : ""}` : "";
+    badge.textContent = resp.degraded ? `${t("degraded")}${resp.degraded_reason ? `: ${resp.degraded_reason}` : ""}` : "";
     const ms = resp.timings_ms && resp.timings_ms.total;
     status(`${resp.model || ""}${ms ? ` · ${Math.round(ms)} ms` : ""}`);
     markCited();
@@ -208,7 +216,7 @@
 
   // ---- suggestions: streamed (SSE) or plain JSON ---------------------------------------
   async function suggest() {
-    if (!state.turns.length) { status("先添加客户的话 add a customer turn first", true); return; }
+    if (!state.turns.length) { status(t("status.add_turn"), true); return; }
     if (state.suggestAbort) state.suggestAbort.abort();
     const abort = new AbortController();
     state.suggestAbort = abort;
@@ -217,6 +225,8 @@
     state.response = { suggestions: [], passages: [] };
     state.requestId = null;
     state.active = null;
+    state.suggestDone = false;
+    state.suggestProblem = null;
     clearSuggestions();
     status("…");
     let response;
@@ -228,11 +238,15 @@
         signal: abort.signal,
       });
     } catch (err) {
-      if (err.name !== "AbortError") status(`network error: ${err.message}`, true);
+      if (err.name !== "AbortError") suggestFailed(CoachProblems.fromError(err));
       return;
     }
     state.requestId = response.headers.get("X-Request-ID");
-    if (!response.ok) { status(await errorText(response), true); $("suggestions").textContent = ""; return; }
+    if (!response.ok) {
+      const problem = await CoachProblems.fromResponse(response, !!key());
+      if (state.suggestAbort === abort) suggestFailed(problem);
+      return;
+    }
     const type = response.headers.get("Content-Type") || "";
     try {
       if (type.includes("text/event-stream")) {
@@ -241,8 +255,31 @@
         onStreamEvent("done", await response.json());
       }
     } catch (err) {
-      if (err.name !== "AbortError") status(`stream error: ${err.message}`, true);
+      if (err.name !== "AbortError") suggestFailed(CoachProblems.fromStream("cut_off", err.message));
+      return;
     }
+    // A stream that ends without its `done` event was cut off: never leave it looking finished.
+    if (state.suggestAbort === abort && !state.suggestDone && !state.suggestProblem) {
+      suggestFailed(CoachProblems.fromStream("cut_off"));
+    }
+  }
+
+  function suggestFailed(problem) {
+    state.suggestProblem = problem;
+    showSuggestProblem();
+  }
+
+  // The problem in the status bar and at the top of the suggestions pane, with its fix.
+  function showSuggestProblem() {
+    const problem = state.suggestProblem;
+    if (!problem) return;
+    status(CoachI18n.sentences(t("suggest.failed"), CoachProblems.why(problem)), true);
+    const pane = $("suggestions");
+    pane.querySelectorAll(".problem, .empty").forEach((el) => el.remove());
+    const box = document.createElement("div");
+    box.className = "problem";
+    box.setAttribute("role", "alert");
+    pane.prepend(CoachProblems.render(box, t("suggest.failed"), problem, problemActions(problem)));
   }
 
   function onStreamEvent(name, data) {
@@ -264,10 +301,11 @@
         passages: final.passages || resp.passages,
       });
       if (final.request_id) state.requestId = final.request_id;
+      state.suggestDone = true;
       showDone(state.response);
     } else if (name === "error") {
-      const msg = data && data.error ? data.error.message : data.message || String(data);
-      status(`error: ${msg}`, true);
+      const msg = data && data.error ? data.error.message : (data && data.message) || String(data);
+      suggestFailed(CoachProblems.fromStream("stream", msg));
     }
   }
 
@@ -290,7 +328,7 @@
       document.execCommand("copy");
       area.remove();
     }
-    feedbackStatus("已复制 copied");
+    feedbackStatus(t("status.copied"));
   }
 
   function feedbackStatus(text, isError) {
@@ -314,10 +352,21 @@
     };
     if (state.conversationId) body.conversation_id = state.conversationId;
     if (finalText !== undefined) body.final_text = finalText;
-    const response = await fetch("v1/feedback", { method: "POST", headers: headers(), body: JSON.stringify(body) });
-    if (!response.ok) { feedbackStatus(await errorText(response), true); return null; }
-    const stored = await response.json();
-    feedbackStatus(`反馈已记录 feedback stored: ${stored.verdict} #${stored.id}`);
+    let problem = null;
+    let stored = null;
+    try {
+      const response = await fetch("v1/feedback", { method: "POST", headers: headers(), body: JSON.stringify(body) });
+      if (response.ok) stored = await response.json();
+      else problem = await CoachProblems.fromResponse(response, !!key());
+    } catch (err) {
+      problem = CoachProblems.fromError(err);
+    }
+    if (problem) {
+      feedbackStatus(CoachI18n.sentences(t("feedback.failed"), CoachProblems.why(problem), CoachProblems.fix(problem)), true);
+      return null;
+    }
+    feedbackStatus(t("feedback.stored", { verdict: t(`verdict.${stored.verdict}`), id: stored.id }));
+    $("feedback-status").dataset.verdict = stored.verdict;
     const card = document.querySelector(`#suggestions .suggestion[data-index="${index}"]`);
     if (card) card.dataset.verdict = verdict;
     return stored;
@@ -339,6 +388,8 @@
   }
 
   // ---- live lint ------------------------------------------------------------------------
+  // The lint's state is one of: empty, pending (typed, not yet checked), clean, violations,
+  // unavailable (the check could not run: the reply is marked unchecked and the note says why).
   async function lintNow() {
     const text = $("reply").value;
     const seq = ++state.lintSeq;
@@ -347,27 +398,71 @@
     const abort = new AbortController();
     state.lintAbort = abort;
     const body = { draft: text, turns: state.turns.map((t) => ({ role: t.role, text: t.text, round: t.round })) };
-    if ($("locale").value) body.locale = $("locale").value;
+    if ($("locale").value) body.locale = $("locale").value; // the customer's language
+    let problem;
     try {
       const response = await fetch("v1/validate", { method: "POST", headers: headers(), body: JSON.stringify(body), signal: abort.signal });
-      if (seq !== state.lintSeq) return; // a newer keystroke won
-      if (!response.ok) { $("lint").dataset.state = "unavailable"; return; }
-      const result = await response.json();
-      if (seq !== state.lintSeq || $("reply").value !== text) return;
-      showLint(text, result.violations || []);
+      if (response.ok) {
+        const result = await response.json();
+        if (seq !== state.lintSeq || $("reply").value !== text) return; // a newer keystroke won
+        showLint(text, result.violations || []);
+        return;
+      }
+      problem = await CoachProblems.fromResponse(response, !!key());
     } catch (err) {
-      if (err.name !== "AbortError") $("lint").dataset.state = "unavailable";
+      if (err.name === "AbortError") return;
+      problem = CoachProblems.fromError(err);
+    }
+    if (seq === state.lintSeq) lintFailed(text, problem);
+  }
+
+  function setLint(lintState, problem) {
+    state.lint = { state: lintState, problem: problem || null };
+    $("lint").dataset.state = lintState;
+    $("reply").classList.toggle("unchecked", lintState === "unavailable");
+    renderLintNote();
+  }
+
+  function renderLintNote() {
+    const note = $("lint-note");
+    const { state: lintState, problem } = state.lint;
+    note.className = `lint-note ${lintState}`;
+    delete note.dataset.problem;
+    if (lintState === "unavailable") {
+      CoachProblems.render(note, t("lint.failed"), problem, problemActions(problem, [
+        { label: t("action.recheck"), action: "recheck", onClick: lintNow },
+      ]));
+    } else {
+      note.textContent = lintState === "clean" ? t("lint.clean") : lintState === "pending" ? t("lint.pending") : "";
     }
   }
 
   function showLint(text, violations) {
     CoachLint.renderBackdrop($("reply-backdrop"), text, violations);
     CoachLint.renderList($("lint"), violations);
-    $("lint").dataset.state = violations.length ? "violations" : text.trim() ? "clean" : "empty";
     $("reply").classList.toggle("has-violations", violations.length > 0);
+    setLint(violations.length ? "violations" : text.trim() ? "clean" : "empty");
+  }
+
+  // No marks (they would claim a check that did not happen) and no list: the note says why.
+  function lintFailed(text, problem) {
+    CoachLint.renderBackdrop($("reply-backdrop"), text, []);
+    CoachLint.renderList($("lint"), []);
+    $("reply").classList.remove("has-violations");
+    setLint("unavailable", problem);
   }
 
   const scheduleLint = CoachLint.debounce(lintNow, 300);
+
+  // ---- the agent's language -------------------------------------------------------------
+  function applyLang() {
+    const lang = CoachI18n.use($("ui-lang").value, navigator.languages || [navigator.language]);
+    document.documentElement.lang = lang;
+    renderTurns();
+    renderLintNote();
+    showSuggestProblem();
+    if (state.response && state.response.model) showDone(state.response);
+  }
 
   // ---- wiring ---------------------------------------------------------------------------
   function fromFragment() {
@@ -384,8 +479,11 @@
       $("key").value = stored;
     }
     if (params.get("locale")) $("locale").value = params.get("locale");
+    const lang = params.get("lang") || localStorage.getItem("coach.lang");
+    if (CoachI18n.LANGS.includes(lang)) $("ui-lang").value = lang;
+    applyLang();
     if (params.get("conversation")) {
-      try { setConversation(JSON.parse(params.get("conversation"))); } catch (_) { status("bad conversation in URL", true); }
+      try { setConversation(JSON.parse(params.get("conversation"))); } catch (_) { status(t("status.bad_conversation"), true); }
     }
   }
 
@@ -403,7 +501,12 @@
   }
 
   function init() {
-    $("key").addEventListener("change", () => sessionStorage.setItem("coach.key", key()));
+    // A new key is tried at once: the reply is checked again with it.
+    $("key").addEventListener("input", () => { sessionStorage.setItem("coach.key", key()); scheduleLint(); });
+    $("ui-lang").addEventListener("change", () => {
+      localStorage.setItem("coach.lang", $("ui-lang").value);
+      applyLang();
+    });
     $("turn-form").addEventListener("submit", (e) => {
       e.preventDefault();
       if (addTurn({ role: $("turn-role").value, text: $("turn-text").value, round: $("turn-round").value })) {
@@ -417,11 +520,12 @@
     $("clear").addEventListener("click", () => {
       state.turns = []; state.response = null; state.active = null; state.conversationId = null;
       renderTurns(); renderPassages([]); $("suggestions").innerHTML = '<p class="empty">—</p>';
-      $("degraded").hidden = true; status("");
+      $("degraded").hidden = true; status(""); state.suggestProblem = null;
     });
     const reply = $("reply");
     reply.addEventListener("input", () => {
       CoachLint.renderBackdrop($("reply-backdrop"), reply.value, []); // keep the mirror aligned at once
+      if (reply.value.trim()) setLint("pending"); // not checked yet: never the old "clean"
       scheduleLint();
     });
     reply.addEventListener("scroll", () => { $("reply-backdrop").scrollTop = reply.scrollTop; });

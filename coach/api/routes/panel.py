@@ -22,6 +22,8 @@ _ASSETS = {
     "panel.css": "text/css; charset=utf-8",
     "sse.js": "text/javascript; charset=utf-8",
     "lint.js": "text/javascript; charset=utf-8",
+    "i18n.js": "text/javascript; charset=utf-8",
+    "problems.js": "text/javascript; charset=utf-8",
 }
 
 

@@ -72,3 +72,14 @@ def test_bad_input_is_a_4xx_with_a_reason(client: TestClient, body: object) -> N
 def test_not_json_is_a_4xx(client: TestClient) -> None:
     r = client.post("/v1/validate", content=b"{not json", headers={"Content-Type": "application/json"})
     assert 400 <= r.status_code < 500
+
+
+@pytest.mark.parametrize(("reader", "message"), [
+    (None, "暴露了客服的权限边界"),  # the draft's language
+    ("en", "exposes the limits of the agent's authority"),
+    ("zh-TW", "暴露了客服的權限邊界"),
+])
+def test_messages_come_in_the_readers_language(client: TestClient, reader: str | None, message: str) -> None:
+    body = {"draft": "很抱歉，这件事我真的无能为力了。", **({"reader_locale": reader} if reader else {})}
+    violations = client.post("/v1/validate", json=body).json()["violations"]
+    assert [v["message"] for v in violations] == [message]

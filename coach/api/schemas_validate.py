@@ -21,6 +21,9 @@ class ValidateRequest(BaseModel):
     turns: tuple[Turn, ...] = Field(default=(), max_length=MAX_TURNS)
     policy: Policy = Policy()
     locale: Locale | None = None
+    reader_locale: Locale | None = Field(
+        default=None, description="language of the violations' messages and hints (zh-CN, zh-TW, en); default: the draft's"
+    )
     id: str | int | None = Field(default=None, description="echoed back by `coach validate` when given")
 
 

@@ -50,7 +50,7 @@ def run(inp: IO[bytes], out: IO[bytes]) -> int:
             except ValidationError as exc:
                 parsed.append(_error(exc, first + offset))
         requests = [r for r in parsed if not isinstance(r, dict)]
-        results = iter(DEFAULT_VALIDATOR.many([(r.draft, r.turns, r.policy, r.locale) for r in requests]))
+        results = iter(DEFAULT_VALIDATOR.many([(r.draft, r.turns, r.policy, r.locale, r.reader_locale) for r in requests]))
         chunks = []
         for r in parsed:
             if isinstance(r, dict):

@@ -34,9 +34,11 @@ def validate(
     policy: Policy = Policy(),
     locale: Locale | None = None,
     failure_policy: FailurePolicy = DEFAULT_FAILURE_POLICY,
+    reader_locale: Locale | None = None,
 ) -> ValidationResult:
     """Check `draft` (the agent's next reply) against `turns` (the conversation before it), with
     every rule of both tiers. Simplified, Traditional and English are all read (Traditional through
     OpenCC t2s); spans index the original `draft`; messages and hints come in the draft's language.
-    `locale` names the customer's language when the turns do not show it."""
-    return DEFAULT_VALIDATOR(draft, turns, policy, locale, failure_policy)
+    `locale` names the customer's language when the turns do not show it; `reader_locale` the
+    language of messages and hints when it is not the draft's (an agent's English panel)."""
+    return DEFAULT_VALIDATOR(draft, turns, policy, locale, failure_policy, reader_locale)

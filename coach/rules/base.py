@@ -90,7 +90,7 @@ class PhraseRule:
         lexical = self.lexical_hits(ctx.norm) if ctx.lexical else []
         quiet = [ctx.clauses[i] for i in range(len(ctx.clauses)) if any(ctx.fires(h, i) for h in self.yields_to)]
         lexical = [(s, e) for s, e in lexical if not any(c.start <= s < c.end for c in quiet) and not ctx.quoted(s, e)]
-        message, hint = wording(self.id, "default", ctx.script)
+        message, hint = wording(self.id, "default", ctx.reader_script)
         out = [violation(self.id, self.severity, message, hint, ctx.draft, ctx.norm.span(s, e)) for s, e in lexical]
         if self.head is not None:
             semantic = [
@@ -98,7 +98,7 @@ class PhraseRule:
                 if c not in quiet and not ctx.quoted(c.start, c.end) and not any(c.start < e and s < c.end for s, e in lexical)
             ]
             if semantic:
-                message, hint = wording(self.id, "semantic", ctx.script)
+                message, hint = wording(self.id, "semantic", ctx.reader_script)
                 out.extend(violation(self.id, self.severity, message, hint, ctx.draft, ctx.span(c)) for c in semantic)
         return out
 

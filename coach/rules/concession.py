@@ -95,7 +95,7 @@ class DoubleConcession:
         return out
 
     def _violation(self, ctx: DraftContext, variant: str, span: tuple[int, int]) -> Violation:
-        message, hint = wording(self.id, variant, ctx.script)
+        message, hint = wording(self.id, variant, ctx.reader_script)
         return violation(self.id, self.severity, message, hint, ctx.draft, span)
 
 
@@ -124,12 +124,12 @@ class OverAuthority:
         out: list[Violation] = []
         if not any(j.offer.kind == "capitulation" for j in ctx.judged):
             for i in ctx.flagged("capitulation"):
-                message, hint = wording(self.id, "open", ctx.script)
+                message, hint = wording(self.id, "open", ctx.reader_script)
                 out.append(violation(self.id, self.severity, message, hint, ctx.draft, ctx.span(ctx.clauses[i])))
         for j in ctx.judged:
             o = j.offer
             if o.kind == "capitulation":
-                message, hint = wording(self.id, "open", ctx.script)
+                message, hint = wording(self.id, "open", ctx.reader_script)
                 out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
                 continue
             if not o.is_money or not same_currency(o.currency, cap.currency):
@@ -138,7 +138,7 @@ class OverAuthority:
             over_single = o.amount > cap.amount + _EPS
             over_total = j.concession and j.standing_after is not None and j.standing_after > cap.amount + _EPS
             if over_single or over_total:
-                message, hint = wording(self.id, "default", ctx.script)
+                message, hint = wording(self.id, "default", ctx.reader_script)
                 out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
         return out
 

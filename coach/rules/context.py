@@ -45,6 +45,7 @@ class DraftContext:
     lexical: bool = True  # the lexical tier runs (off only to measure the semantic tier alone)
     parroted: tuple[int, int] | None = None  # the stretch copied from a customer turn (normalised)
     parents: tuple[int, ...] = ()  # per unit: the sentence unit holding it, or -1
+    reader_script: Script = "en"  # the language of messages and hints (the reader's, else the draft's)
 
     def quoted(self, start: int, end: int) -> bool:
         """[start, end) of the normalised text lies in the customer's own words handed back: other
@@ -121,8 +122,12 @@ def read_draft(
     locale: Locale | None = None,
     scorer: Scorer | None = None,
     lexical: bool = True,
+    reader: Locale | None = None,
 ) -> DraftContext:
+    """The one reading of `draft` (see the module docstring). `locale` is the customer's language;
+    `reader` the language the violation messages and hints are for (default: the draft's)."""
     norm = normalize(draft)
+    own_script: Script = detect_script(draft) if draft.strip() else "zh-Hans"
     clauses = split_units(norm.text)
     parroted = parroted_stretch(norm.text, turns)
     turns = tuple(turns)
@@ -144,7 +149,8 @@ def read_draft(
             round_granted = bool((probs[len(clauses):, g] >= thresholds[g]).any())
     return DraftContext(
         draft=draft, norm=norm, clauses=clauses, turns=turns, policy=policy, state=state, judged=judged,
-        script=detect_script(draft) if draft.strip() else "zh-Hans",
+        script=own_script,
+        reader_script=script_for_locale(reader) if reader is not None else own_script,
         customer_script=customer_script(turns, locale), signals=signals, heads=heads,
         thresholds=thresholds, round_granted=round_granted, lexical=lexical, parroted=parroted,
         parents=tuple(next((j for j, s in enumerate(clauses) if j != i and c.within(s)), -1) for i, c in enumerate(clauses)),

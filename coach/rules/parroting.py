@@ -56,7 +56,7 @@ class Parroting:
     def check(self, ctx: DraftContext) -> list[Violation]:
         if ctx.parroted is None:
             return []
-        message, hint = wording(self.id, "default", ctx.script)
+        message, hint = wording(self.id, "default", ctx.reader_script)
         return [violation(self.id, self.severity, message, hint, ctx.draft, ctx.norm.span(*ctx.parroted))]
 
 

@@ -43,7 +43,7 @@ class Markup:
         hits = merge([m.span() for m in _MARKUP.finditer(ctx.draft)])
         if not hits:
             return []
-        message, hint = wording(self.id, "default", ctx.script)
+        message, hint = wording(self.id, "default", ctx.reader_script)
         return [violation(self.id, self.severity, message, hint, ctx.draft, span) for span in hits]
 
 

@@ -16,7 +16,7 @@ from coach.rules.registry import DEFAULT_FAILURE_POLICY, RULES, FailurePolicy, r
 from coach.rules.semantic.heads import ClauseScorer, Scorer
 from coach.types import Locale, Policy, Turn, ValidationResult
 
-Request = tuple[str, Sequence[Turn], Policy, Locale | None]
+Request = tuple[str, Sequence[Turn], Policy, Locale | None] | tuple[str, Sequence[Turn], Policy, Locale | None, Locale | None]
 
 
 @dataclass
@@ -33,14 +33,17 @@ class Validator:
         policy: Policy = Policy(),
         locale: Locale | None = None,
         failure_policy: FailurePolicy | None = None,
+        reader_locale: Locale | None = None,
     ) -> ValidationResult:
-        ctx = read_draft(draft, turns, policy, locale, self.scorer, self.lexical)
+        """`locale`: the customer's language; `reader_locale`: the language of the messages and
+        hints (the agent's panel), by default the draft's."""
+        ctx = read_draft(draft, turns, policy, locale, self.scorer, self.lexical, reader_locale)
         return run_rules(ctx, self.rules, failure_policy or self.failure_policy)
 
     def many(self, requests: Sequence[Request]) -> list[ValidationResult]:
         if self.scorer is not None and len(requests) > 1:
-            prefetch(self.scorer, [(draft, turns) for draft, turns, _, _ in requests])
-        return [self(*r) for r in requests]
+            prefetch(self.scorer, [(r[0], r[1]) for r in requests])
+        return [self(*r[:4], reader_locale=r[4] if len(r) > 4 else None) for r in requests]
 
     def warm(self) -> None:
         """Load the encoder now rather than on the first draft (service start-up)."""

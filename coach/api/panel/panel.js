@@ -399,6 +399,7 @@
     state.lintAbort = abort;
     const body = { draft: text, turns: state.turns.map((t) => ({ role: t.role, text: t.text, round: t.round })) };
     if ($("locale").value) body.locale = $("locale").value; // the customer's language
+    body.reader_locale = CoachI18n.lang(); // the agent's: the rule messages and hints come in it
     let problem;
     try {
       const response = await fetch("v1/validate", { method: "POST", headers: headers(), body: JSON.stringify(body), signal: abort.signal });

@@ -3,6 +3,7 @@ words: never pydantic's own ("Tuple", "dictionary", "after validation", "Input s
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from coach.api.app import create_app
 from coach.api.schemas_suggestions import parse_request
+from coach.cli.validate_cmd import run as validate_lines
 from coach.config import Settings
 from coach.errors import InvalidInput
 
@@ -216,7 +218,7 @@ def test_the_openapi_description_shows_the_services_error_body(client: TestClien
         ({"turns": [{"role": "customer", "text": "x" * 5000}]},
          "turns[0].text is too long (5,000 characters); accepted: text of 1 to 4,000 characters"),
         ({"turns": [{"role": "boss", "text": "hi"}]}, 'turns[0].role is "boss"; accepted: "customer" or "agent"'),
-        ([], "the body is an empty list; accepted: a JSON object with turns"),
+        ([], "the conversation is an empty list; accepted: a JSON object with turns"),
     ],
 )
 def test_the_cli_reads_conversations_with_the_same_words(data: object, words: str) -> None:
@@ -224,3 +226,24 @@ def test_the_cli_reads_conversations_with_the_same_words(data: object, words: st
         parse_request(data)
     assert words in caught.value.message
     assert "Tuple" not in caught.value.message and "after validation" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "line,message,detail",
+    [
+        (b'{"draft": "ok", "turns": [{"role": "boss", "text": "hi"}]}',
+         'turns[0].role is "boss"; accepted: "customer" or "agent"', 'turns[0].role is "boss"'),
+        (b'{"draft": "ok", "turns": [{"role": "agent", "text": "' + b"x" * 5000 + b'"}]}',
+         "turns[0].text is too long (5,000 characters); accepted: text of 1 to 4,000 characters", "too long"),
+        (b'{"draft": ""}', "draft is empty; accepted: text of 1 to 4,000 characters", "draft is empty"),
+        (b"{bad", "line is not valid JSON", "the line is not valid JSON"),
+        (b"[1]", "request must be a JSON object", "the line is a list of 1 item; accepted: a JSON object with draft"),
+    ],
+)
+def test_coach_validate_reports_bad_lines_in_the_same_words(line: bytes, message: str, detail: str) -> None:
+    out = io.BytesIO()
+    validate_lines(io.BytesIO(line + b"\n"), out)
+    error = json.loads(out.getvalue())["error"]
+    assert error["message"] == message
+    assert detail in error["detail"][0]["msg"]
+    assert_plain(error)

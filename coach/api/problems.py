@@ -32,11 +32,12 @@ class Problem:
     accepted: str  # "text of 1 to 4,000 characters"; "" when there is nothing to add
     loc: tuple[str | int, ...]
     kind: Kind = "invalid"
+    whole: str = "the body"  # what the body is called: "the conversation", "the line"...
 
     @property
     def subject(self) -> str:
         if self.where == "body":
-            return self.field or "the body"
+            return self.field or self.whole
         return f"{self.where} parameter {self.field}"
 
     @property
@@ -141,9 +142,9 @@ def _union_place(roots: Roots, where: str, path: tuple[str | int, ...]) -> tuple
     return path
 
 
-def explain(errors: Sequence[Mapping[str, Any]], roots: Roots) -> list[Problem]:
+def explain(errors: Sequence[Mapping[str, Any]], roots: Roots, *, whole: str = "the body") -> list[Problem]:
     """Plain-words problems for pydantic/FastAPI errors whose locations start with a root of
-    `roots` ("body", "query", "path")."""
+    `roots` ("body", "query", "path"). `whole` names the body itself in messages."""
     problems: list[Problem] = []
     seen: set[tuple[str | int, ...]] = set()
     for error in errors:
@@ -157,14 +158,16 @@ def explain(errors: Sequence[Mapping[str, Any]], roots: Roots) -> list[Problem]:
             continue
         seen.add(loc)
         if error.get("type") == "json_invalid":
-            problems.append(not_json(roots, str((error.get("ctx") or {}).get("error", "")), path))
+            problem = not_json(roots, str((error.get("ctx") or {}).get("error", "")), path)
+            problems.append(Problem(**{**problem.__dict__, "whole": whole}))
             continue
         if _is_follow_on(error):
             continue
         what = _what_was_wrong(error, where)
         if not path and where == "body" and error.get("type") == "missing":
             what = "is empty"
-        problems.append(Problem(where, field_name(path), what, _accepted_at(roots, where, path, error), loc))
+        accepted_here = _accepted_at(roots, where, path, error)
+        problems.append(Problem(where, field_name(path), what, accepted_here, loc, whole=whole))
     return problems
 
 

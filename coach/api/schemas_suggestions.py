@@ -65,5 +65,5 @@ def parse_request(data: object) -> SuggestionRequest:
         return SuggestionRequest.model_validate(data)
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-        problems = explain(errors, {"body": Slot(SuggestionRequest)})
+        problems = explain(errors, {"body": Slot(SuggestionRequest)}, whole="the conversation")
         raise InvalidInput(f"not a valid conversation: {summary(problems)}", detail=[p.as_dict() for p in problems]) from exc

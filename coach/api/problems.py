@@ -13,7 +13,7 @@ in coach.api.errors.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from coach.api.accepted import Fields, Slot, accepted, is_union, number, object_fields, slot_at
@@ -159,7 +159,7 @@ def explain(errors: Sequence[Mapping[str, Any]], roots: Roots, *, whole: str = "
         seen.add(loc)
         if error.get("type") == "json_invalid":
             problem = not_json(roots, str((error.get("ctx") or {}).get("error", "")), path)
-            problems.append(Problem(**{**problem.__dict__, "whole": whole}))
+            problems.append(replace(problem, whole=whole))
             continue
         if _is_follow_on(error):
             continue

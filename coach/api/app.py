@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from coach import __version__
+from coach.api.docs_ui import install_docs_ui
 from coach.api.errors import install_error_handlers
 from coach.api.limits import InflightLimiter
 from coach.api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Reply coach for customer-service agents: guidelines, drafts, validation.",
         lifespan=lifespan,
+        docs_url=None,  # install_docs_ui serves /docs and /redoc from the package, not a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.feedback_store = FeedbackStore(runtime.settings.database)
     _install_middleware(app, runtime.settings)
     install_service_openapi(app, BOUNDED_PATHS)
+    install_docs_ui(app)
     return app
 
 

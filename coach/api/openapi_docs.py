@@ -1,8 +1,10 @@
 """The answers the service layer gives before or around any route, written into /openapi.json.
 
 Middleware refuses requests without a valid service key (401), with a body that is too large
-(413) or not decodable (400), and sheds suggestion load (429 with Retry-After); clients and
-schema-driven tests must find those statuses in the description of each operation.
+(413), and sheds suggestion load (429 with Retry-After); a body that is not JSON is a 400, one sent
+as another media type a 415, and JSON of the wrong shape a 422 whose `error.detail` names each
+field, what was wrong and what is accepted (coach.api.errors). Clients and schema-driven tests
+must find those statuses, with the service's error body, in the description of each operation.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ _ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 _REF = {"$ref": "#/components/schemas/ErrorBody"}
+_INVALID = (
+    "a field is missing, of the wrong type or out of range: `error.detail` lists each one with "
+    "`field`, `problem` and `accepted`"
+)
 _REQUEST_ID = {"X-Request-ID": {"description": "the request's id (also in every log line)", "schema": {"type": "string"}}}
 
 
@@ -43,8 +49,9 @@ def service_responses(path: str, method: str, bounded_paths: tuple[str, ...]) ->
             {"WWW-Authenticate": {"schema": {"type": "string"}}},
         )
     if method in ("post", "put", "patch"):
-        extra["400"] = _error("the body could not be read (not UTF-8 JSON)")
+        extra["400"] = _error("the body is not valid UTF-8 JSON")
         extra["413"] = _error("the body is larger than COACH_MAX_BODY_BYTES")
+        extra["415"] = _error("the body was not sent with Content-Type: application/json")
     if path in bounded_paths and method == "post":
         extra["429"] = _error(
             "too many requests in flight; retry after the given seconds",
@@ -68,6 +75,11 @@ def install_service_openapi(app: FastAPI, bounded_paths: tuple[str, ...]) -> Non
                 responses = operation.setdefault("responses", {})
                 for status, response in service_responses(path, method, bounded_paths).items():
                     responses.setdefault(status, response)
+                if "422" in responses:  # the service's error body, not FastAPI's default one
+                    responses["422"] = _error(_INVALID)
+        schemas = schema["components"]["schemas"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
         app.openapi_schema = schema
         return schema
 

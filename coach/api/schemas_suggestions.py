@@ -1,4 +1,4 @@
-"""Request and response schemas of `POST /v1/suggestions` (and of `coach suggest`), per CONTRACT.md."""
+"""Request and response schemas of `POST /v1/suggestions` (and of `coach suggest`), per docs/api.md."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.api.accepted import Slot
+from coach.api.problems import explain, summary
 from coach.errors import InvalidInput
 from coach.types import MAX_TURNS, Case, Conversation, Locale, Passage, Policy, SuggestionResponse, Turn, Usage
 
@@ -62,5 +64,6 @@ def parse_request(data: object) -> SuggestionRequest:
     try:
         return SuggestionRequest.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"not a valid conversation: {problems}") from exc
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        problems = explain(errors, {"body": Slot(SuggestionRequest)}, whole="the conversation")
+        raise InvalidInput(f"not a valid conversation: {summary(problems)}", detail=[p.as_dict() for p in problems]) from exc

@@ -22,7 +22,10 @@ _COMMAND_MODULES = ("serve", "suggest", "validate", "guidelines", "prompts", "ev
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coach", description="Reply coach for customer-service agents.")
+    parser = argparse.ArgumentParser(
+        prog="coach", description="Reply coach for customer-service agents.",
+        epilog="Shapes, rule ids, settings and exit statuses: docs/api.md in the coach repository.",
+    )
     parser.add_argument("--version", action="version", version=f"coach {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     import importlib

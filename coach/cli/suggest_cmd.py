@@ -16,8 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "suggest",
         help="suggest the agent's next reply for a conversation (JSON in, JSON out)",
-        description="Reads a Conversation (see CONTRACT.md) from FILE or stdin and prints the Suggestion "
-        "response as JSON. The backend follows COACH_BACKEND / OPENAI_BASE_URL (offline by default).",
+        description="Reads a Conversation from FILE or stdin and prints the Suggestion response as JSON "
+        "(both shapes: docs/api.md in the coach repository, or /docs on a running service). The backend "
+        "follows COACH_BACKEND / OPENAI_BASE_URL (offline by default).",
     )
     p.add_argument("file", nargs="?", type=Path, metavar="FILE", help="the conversation JSON (default: stdin)")
     p.add_argument("--template", metavar="NAME@VER", help="override the conversation's template")

@@ -12,9 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from coach.api.problems import Problem
 
 _CHUNK = 1 << 16
 _CLEAN = json.dumps({"ok": True, "violations": []}).encode("utf-8") + b"\n"
@@ -95,6 +98,25 @@ def _error(exc: ValidationError, number: int) -> dict[str, Any]:
     elif any(p.get("type") == "model_type" and not p.get("loc") for p in problems):
         message = "request must be a JSON object"
     else:
-        message = "request is not valid"
-    detail = [{"loc": list(p.get("loc", ())), "msg": p.get("msg", "")} for p in problems[:5]]
+        message = None
+    plain = _plain(exc)
+    if message is None:
+        from coach.api.problems import summary
+
+        message = summary(plain)
+    detail = [
+        {"field": p.field or None, "problem": p.problem, "accepted": p.accepted or None, "msg": p.message,
+         "loc": list(p.loc[1:])}
+        for p in plain[:5]
+    ]
     return {"code": "invalid_input", "message": message, "line": number, "detail": detail}
+
+
+def _plain(exc: ValidationError) -> list[Problem]:
+    """The errors in plain words (field, what was wrong, what is accepted), as the API gives them."""
+    from coach.api.accepted import Slot
+    from coach.api.problems import explain
+    from coach.api.schemas_validate import ValidateRequest
+
+    errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+    return explain(errors, {"body": Slot(ValidateRequest)}, whole="the line")

@@ -159,11 +159,14 @@ def build_context(
     *,
     draft: str | None = None,
     violations: Sequence[Violation] = (),
+    earlier: Sequence[tuple[str, Sequence[Violation]]] = (),
+    attempt: int = 1,
 ) -> dict[str, Any]:
     """Everything the templates may use, as plain values: script, language, passages (id, title,
     text, source), turns (role, round, text), situation (round, conceded_this_round, standing_amount,
     moves, strategy, notes, topic, offer_amount...), policy, case, n; for repairs draft and violations
-    (rule, message, evidence, hint)."""
+    (rule, message, evidence, hint), `earlier`: the drafts rejected before it with theirs, and
+    `attempt` (1 for the first repair)."""
     policy = conversation.policy.model_dump(mode="json")
     if situation.policy.max_compensation is not None and conversation.policy.max_compensation is None:
         policy = situation.policy.model_dump(mode="json")
@@ -177,10 +180,14 @@ def build_context(
         "case": conversation.case.model_dump(mode="json"),
         "n": conversation.n,
         "draft": draft or "",
-        "violations": [
-            {"rule": v.rule, "message": v.message, "evidence": v.evidence, "hint": v.hint} for v in violations
-        ],
+        "violations": _violations(violations),
+        "earlier": [{"draft": d, "violations": _violations(vs)} for d, vs in earlier],
+        "attempt": attempt,
     }
+
+
+def _violations(violations: Sequence[Violation]) -> list[dict[str, str]]:
+    return [{"rule": v.rule, "message": v.message, "evidence": v.evidence, "hint": v.hint} for v in violations]
 
 
 def sample_context() -> dict[str, Any]:

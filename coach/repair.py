@@ -30,6 +30,7 @@ from coach.types import (
     Suggestion,
     Turn,
     ValidationResult,
+    Violation,
 
 )
 
@@ -125,9 +126,17 @@ class RepairContext:
     build_context: Callable[..., dict]
 
 
+# Each further repair is sampled a little warmer, so a near-deterministic model does not answer
+# the same prompt with the same draft.
+REPAIR_TEMPERATURE_STEP = 0.3
+REPAIR_TEMPERATURE_MAX = 1.0
+
+
 async def settle_candidate(draft: Draft, ctx: RepairContext) -> tuple[Suggestion | None, str | None]:
-    """(a validated suggestion, None) or (None, why it failed)."""
+    """(a validated suggestion, None) or (None, why it failed). Every repair carries all the drafts
+    rejected before it, with their violations, and runs warmer than the one before."""
     attempts = 1
+    earlier: list[tuple[str, tuple[Violation, ...]]] = []
     while True:
         text, citations = finish(draft, ctx.situation, ctx.passages)
         result = await ctx.check.run(text) if text else ValidationResult(ok=False)
@@ -137,12 +146,17 @@ async def settle_candidate(draft: Draft, ctx: RepairContext) -> tuple[Suggestion
             return None, "invalid_after_repair"
         REPAIRS.inc()
         messages = ctx.repair_template.render(
-            ctx.build_context(ctx.conversation, ctx.situation, ctx.passages, draft=text, violations=result.violations)
+            ctx.build_context(ctx.conversation, ctx.situation, ctx.passages, draft=text, violations=result.violations,
+                              earlier=tuple(earlier), attempt=attempts)
         )
+        params = dict(ctx.repair_template.params)
+        base = float(params.get("temperature", 0.2))
+        params["temperature"] = round(min(REPAIR_TEMPERATURE_MAX, base + REPAIR_TEMPERATURE_STEP * (attempts - 1)), 2)
         request = DraftRequest(
             messages=messages, situation=ctx.situation, passages=ctx.passages, n=1,
-            feedback=result.violations, params=ctx.repair_template.params,
+            feedback=result.violations, params=params,
         )
+        earlier.append((text, result.violations))
         try:
             redrafts = await ctx.llm.draft(request)
         except LLMError as exc:

@@ -364,3 +364,15 @@ async def test_a_model_that_keeps_stating_the_ceiling_never_reaches_the_agent():
     assert response.degraded and response.degraded_reason == "invalid_after_repair"
     assert all(ceiling not in s.text for s in response.suggestions)
     assert llm.requests[1].feedback[0].rule == "authority_exposure"
+
+
+async def test_each_repair_carries_every_rejected_draft_and_runs_warmer():
+    """Issue 13: with a near-deterministic model the second repair must not be the first one again."""
+    llm = ScriptedDrafter([["我无能为力。"], ["还是无能为力。"], ["我理解您的心情，我马上核实。"]])
+    response = await make_coach(llm, settings=llm_settings(COACH_MAX_REPAIRS=2)).suggest(conversation())
+    assert response.suggestions[0].text == "我理解您的心情，我马上核实。"
+    first, second = llm.requests[1], llm.requests[2]
+    assert first.messages != second.messages
+    later = second.messages[-1].content
+    assert "我无能为力。" in later and "还是无能为力。" in later and "repair attempt 2" in later
+    assert second.params["temperature"] > first.params["temperature"]

@@ -357,3 +357,19 @@ async def test_a_404_says_what_is_probably_wrong():
     with pytest.raises(LLMError) as info, metering():
         await drafter(OPENAI_BASE_URL="http://llm.test").draft(REQUEST)
     assert "does OPENAI_BASE_URL end with /v1?" in info.value.message
+
+
+@respx.mock
+async def test_no_retry_starts_when_the_deadline_cannot_fit_another_attempt():
+    """Issue 13: a timed-out attempt on a slow server is not followed by another that would be
+    abandoned too (a llama.cpp server finishes abandoned requests, and the next caller waits)."""
+    loop = asyncio.get_running_loop()
+
+    async def slow(request):
+        await asyncio.sleep(0.3)
+        raise httpx.ReadTimeout("slow")
+
+    route = respx.post(URL).mock(side_effect=slow)
+    with metering(deadline=loop.time() + 0.5), pytest.raises(LLMError) as err:
+        await drafter(COACH_LLM_RETRIES=3).draft(REQUEST)
+    assert err.value.kind == "timeout" and route.call_count == 1  # 0.2 s left < the 0.3 s it took

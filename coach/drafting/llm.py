@@ -111,6 +111,7 @@ class LLMDrafter:
         self._sleep = sleep
         self._endpoint = (str(self.client.base_url), settings.model)
         self._prices = price_table(str(self.client.base_url), settings.model_prices)
+        self._typical_s: float | None = None
 
     async def aclose(self) -> None:
         for client in self.clients:
@@ -175,7 +176,15 @@ class LLMDrafter:
             if state.attempt_number > s.llm_retries or self.breaker.state == "open":
                 return True
             remaining = meter.remaining()
-            return remaining is not None and state.upcoming_sleep >= remaining - 0.01
+            if remaining is None:
+                return False
+            # Never start an attempt the deadline cannot fit: it would be abandoned mid-way and, on
+            # a server that does not cancel on disconnect, keep the next caller waiting behind it.
+            # A timed-out attempt says the server needs at least that long; a typical call, at
+            # least what successful calls took.
+            needed = meter.last_call_s if exc is not None and error_kind(exc) == "timeout" else 0.0
+            needed = max(needed, self._typical_s or 0.0)
+            return state.upcoming_sleep + needed >= remaining - 0.01
 
         def before_sleep(state: RetryCallState) -> None:
             meter.retries += 1
@@ -247,8 +256,11 @@ class LLMDrafter:
                     else:
                         raise
         finally:
-            meter.llm_seconds += time.perf_counter() - started
+            meter.last_call_s = time.perf_counter() - started
+            meter.llm_seconds += meter.last_call_s
             meter.calls += 1
+        # A running estimate of a call's duration on this endpoint (weighted to the recent).
+        self._typical_s = meter.last_call_s if self._typical_s is None else 0.7 * self._typical_s + 0.3 * meter.last_call_s
         self._record(completion, meter)
         return completion
 

@@ -26,6 +26,7 @@ class CallMeter:
     retries: int = 0
     llm_seconds: float = 0.0
     model: str | None = None  # as the server named it
+    last_call_s: float = 0.0  # how long the latest attempt took, failed or not
 
     def remaining(self) -> float | None:
         if self.deadline is None:

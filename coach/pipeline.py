@@ -24,6 +24,7 @@ from coach.drafting.meter import metering
 from coach.errors import CoachError, LLMError, TemplateError
 from coach.logging_setup import current_request_id
 from coach.metrics import DEGRADED, STAGE_LATENCY
+from coach.knowledge.script_view import for_script
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
 from coach.repair import Checker, RepairContext, Validate, offline_suggestions, settle_candidate
@@ -138,7 +139,7 @@ class Coach:
         with clock.stage("situation"):
             situation = self._situation(conversation)
         with clock.stage("retrieval"):
-            passages = await self._passages(conversation)
+            passages = for_script(await self._passages(conversation), situation.script)
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,

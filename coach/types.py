@@ -62,6 +62,9 @@ class Passage(Frozen):
     text: str
     score: float = 0.0
     position: int = 0
+    # Set when `text`/`title` were converted to the reader's script: the source's own words.
+    original_text: str | None = None
+    original_title: str | None = None
 
 
 class Violation(Frozen):

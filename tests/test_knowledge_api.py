@@ -106,3 +106,18 @@ def test_cli_names_the_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     finally:
         get_settings.cache_clear()
     assert "broken.txt" in capsys.readouterr().err
+
+
+def test_passages_come_in_the_querys_script_with_the_source_kept(client: TestClient) -> None:
+    """The bundled articles are Traditional: a Simplified query reads Simplified, the source's
+    words one field away; a Traditional query reads Traditional; English gets the source."""
+    from coach.text import detect_script
+
+    hans = client.get("/v1/guidelines/search", params={"q": "叫你们领导来接电话", "k": 3}).json()["passages"]
+    for p in hans:
+        assert detect_script(p["text"]) == "zh-Hans"
+        assert p["original_text"] and detect_script(p["original_text"]) == "zh-Hant"
+    hant = client.get("/v1/guidelines/search", params={"q": "叫你們領導來接電話", "k": 3}).json()["passages"]
+    assert all(detect_script(p["text"]) == "zh-Hant" for p in hant)
+    english = client.get("/v1/guidelines/search", params={"q": "I want your manager", "k": 3}).json()["passages"]
+    assert all(p["original_text"] is None for p in english)

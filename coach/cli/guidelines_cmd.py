@@ -37,7 +37,10 @@ def _search(args: argparse.Namespace) -> int:
 
     check_query(args.query)  # bad input fails before the index loads
     check_k(args.k)
-    passages = _knowledge().search(args.query, args.k)
+    from coach.knowledge.script_view import for_script
+    from coach.text import detect_script
+
+    passages = for_script(_knowledge().search(args.query, args.k), detect_script(args.query))  # the query's script
     if args.json:
         payload = {"passages": [p.model_dump() for p in passages]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))

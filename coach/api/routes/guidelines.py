@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from coach.api.deps import RuntimeDep
 from coach.knowledge.query import MAX_K, MAX_QUERY_CHARS
 from coach.metrics import STAGE_LATENCY
+from coach.knowledge.script_view import for_script
+from coach.text import detect_script
 from coach.types import Passage
 
 router = APIRouter(tags=["guidelines"])
@@ -34,7 +36,8 @@ async def search_guidelines(
     # dense side takes tens.
     passages = await asyncio.to_thread(kb.search, q, k)
     STAGE_LATENCY.labels(stage="retrieval").observe(time.perf_counter() - started)
-    return PassagesResponse(passages=passages)
+    # Shown in the query's script (a Simplified query reads Simplified), the source's words kept.
+    return PassagesResponse(passages=list(for_script(passages, detect_script(q))))
 
 
 @router.get("/v1/guidelines/{passage_id}", response_model=Passage, responses={404: {"description": "no passage with that id"}})

@@ -26,6 +26,7 @@ class CallMeter:
     retries: int = 0
     llm_seconds: float = 0.0
     model: str | None = None  # as the server named it
+    error: BaseException | None = None  # the LLM failure that left the suggestion without a reply
 
     def remaining(self) -> float | None:
         if self.deadline is None:

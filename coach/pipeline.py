@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from coach.advice import DegradedNotices
 from coach.config import Settings
-from coach.drafting.meter import metering
+from coach.drafting.meter import current_meter, metering
 from coach.errors import CoachError, LLMError, TemplateError
 from coach.logging_setup import current_request_id
 from coach.metrics import DEGRADED, STAGE_LATENCY
@@ -90,6 +91,7 @@ class Coach:
         self.analyse = analyse
         self.validate = validate
         self.k = k
+        self.notices = DegradedNotices(settings)  # each cause of degraded answers, said once
 
     @property
     def model(self) -> str:
@@ -177,6 +179,7 @@ class Coach:
                 if reason is not None:
                     DEGRADED.labels(reason).inc()
                     log.info("degraded suggestion (%s), request %s", reason, request_id)
+                    self.notices.note(reason, meter.error)
                 if emit is not None:
                     for index, s in enumerate(suggestions):
                         await emit("suggestion", {"index": index, "suggestion": s.model_dump(mode="json")})
@@ -250,7 +253,8 @@ class Coach:
         except TimeoutError:
             failures.append("timeout")
         except LLMError as exc:
-            log.warning("LLM drafting failed: %s", exc.message)
+            log.info("LLM drafting failed: %s", exc.message)  # said once, with advice, by self.notices
+            current_meter().error = exc
             failures.append("timeout" if exc.kind == "timeout" else "llm_error")
         finally:
             for task in tasks:

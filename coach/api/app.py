@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loading = asyncio.create_task(runtime.load())
+        checking = asyncio.create_task(runtime.check_llm(after=loading))  # for /readyz; never awaited by it
         log.info("coach %s starting (backend %s)", __version__, runtime.settings.resolved_backend)
         hint = base_url_hint(runtime.settings.openai_base_url) if runtime.settings.resolved_backend == "openai" else None
         if hint:
@@ -45,8 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             # uvicorn runs this after in-flight requests finished (or its graceful timeout ran out).
             log.info("coach shutting down")
-            if not loading.done():
-                loading.cancel()
+            for task in (loading, checking):
+                if not task.done():
+                    task.cancel()
             await runtime.aclose()  # the LLM client's connections
 
     app = FastAPI(

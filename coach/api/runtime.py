@@ -2,14 +2,16 @@
 
 The guideline index loads in a worker thread after start-up, so /healthz answers at once and
 /readyz says 503 until the index is there. The prompt registry loads on first use (GET /v1/templates
-works before the index is ready); the Coach is built once the index is there.
+works before the index is ready); the Coach is built once the index is there. The LLM endpoint is
+checked once, in the background, after the index has loaded (`coach doctor`'s checks): /readyz shows
+the result under `llm` and never waits for it, and no request calls the endpoint for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coach.config import Settings
 from coach.errors import NotReady
@@ -30,6 +32,9 @@ class Runtime:
         self._ready = asyncio.Event()
         self.prompts: PromptRegistry | None = None  # built on first use
         self.coach: Coach | None = None  # built once the index is loaded
+        # The last check of the LLM endpoint (coach.doctor's report), for /readyz.
+        self.llm_check: dict[str, Any] = {"status": "pending" if settings.resolved_backend == "openai" else "offline",
+                                          "backend": settings.resolved_backend}
 
     @property
     def ready(self) -> bool:
@@ -68,6 +73,29 @@ class Runtime:
             self.knowledge.search_turns(conversation.turns, 1)
             self.coach.analyse(conversation)
             self.coach.validate("您好，我來幫您處理。", conversation.turns, conversation.policy, None)
+
+    async def check_llm(self, after: asyncio.Future[Any] | None = None) -> None:
+        """Runs coach.doctor's checks once (after `after`, the index loading, so that they measure the
+        endpoint and not the start-up's CPU) and keeps the report for /readyz; logs what is wrong."""
+        from coach.doctor import diagnose
+
+        if after is not None:
+            await asyncio.wait({after})
+        try:
+            report = await diagnose(self.settings)
+        except Exception as exc:  # a bug in the check must not touch the service
+            log.warning("the LLM endpoint check failed: %s", exc, exc_info=True)
+            self.llm_check = {"status": "unknown", "backend": self.settings.resolved_backend,
+                              "error": f"{type(exc).__name__}: {exc}"}
+            return
+        self.llm_check = report.to_dict()
+        problems = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if c.status != "ok")
+        if report.status == "fail":
+            log.warning("the LLM endpoint is not usable as configured (the offline drafter will answer): %s", problems)
+        elif report.status == "warn":
+            log.warning("the LLM endpoint works, with warnings: %s", problems)
+        elif report.status == "ok":
+            log.info("the LLM endpoint is usable: %s tokens/s, %s", report.tokens_per_s, report.served_model or report.model)
 
     def require_knowledge(self) -> KnowledgeBase:
         if self.knowledge is None:

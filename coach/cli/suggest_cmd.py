@@ -54,6 +54,7 @@ def load_conversation(file: Path | None, *, template: str | None = None, n: int 
 
 
 def _handle(args: argparse.Namespace) -> int:
+    from coach.advice import DegradedNotices
     from coach.config import get_settings
     from coach.knowledge import load_knowledge_base
     from coach.pipeline import build_coach
@@ -62,6 +63,8 @@ def _handle(args: argparse.Namespace) -> int:
     settings = get_settings()
     coach = build_coach(settings, load_knowledge_base(settings))
     coach.check(conversation)
+    # A degraded answer is said once, on stderr, by this command (not also through the log).
+    coach.notices = DegradedNotices(settings, logger=None)
 
     async def run():
         try:
@@ -78,4 +81,6 @@ def _handle(args: argparse.Namespace) -> int:
     if response is not None:
         indent = None if args.compact else 2
         print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=indent))
+    if coach.notices.last is not None:  # the answer is valid, but not the model's: say why, and what to change
+        print(f"coach: warning: {coach.notices.last}", file=sys.stderr)
     return 0

@@ -27,6 +27,7 @@ class CallMeter:
     llm_seconds: float = 0.0
     model: str | None = None  # as the server named it
     last_call_s: float = 0.0  # how long the latest attempt took, failed or not
+    error: BaseException | None = None  # the LLM failure that left the suggestion without a reply
 
     def remaining(self) -> float | None:
         if self.deadline is None:

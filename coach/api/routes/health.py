@@ -17,7 +17,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    # `llm`: the start-up check of the LLM endpoint (coach doctor's); it never decides readiness.
     if runtime.ready:
-        return JSONResponse({"status": "ready"})
-    body = {"status": "failed" if runtime.load_error else "loading", "error": runtime.load_error}
+        return JSONResponse({"status": "ready", "llm": runtime.llm_check})
+    body = {"status": "failed" if runtime.load_error else "loading", "error": runtime.load_error, "llm": runtime.llm_check}
     return JSONResponse(body, status_code=503)

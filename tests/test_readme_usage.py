@@ -151,3 +151,16 @@ def test_the_pass_count_the_readme_gives_is_the_baselines() -> None:
     passed, total = summary["passed"], summary["total"]
     assert f"exits 1: {passed} of {total} pass offline" in readme
     assert f"in {total - passed} of the {total} shipped scenarios" in readme and f"fails the same {total - passed}" in readme
+
+
+def test_the_quick_start_lines_use_separate_environments() -> None:
+    """Issue 12: the serve line and the test line run side by side in one clone; the test line's
+    editable install must not replace the package under a running `coach serve`. .ci/run runs the
+    test line verbatim."""
+    section = README.read_text(encoding="utf-8").split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("python3 -m venv")]
+    serve = next(line for line in lines if "coach serve" in line)
+    tests = next(line for line in lines if "pytest" in line)
+    env = re.compile(r"python3 -m venv (\S+)")
+    assert env.search(serve)[1] != env.search(tests)[1], (serve, tests)
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     max_queue: int = Field(default=256, ge=0, validation_alias="COACH_MAX_QUEUE")
     queue_timeout_s: float = Field(default=5.0, ge=0, validation_alias="COACH_QUEUE_TIMEOUT_S")
     log_format: Literal["json", "text"] = Field(default="json", validation_alias="COACH_LOG_FORMAT")
+    # A streamed suggestion sends an SSE comment after this many quiet seconds (0: never), so that
+    # proxies do not close the connection while a slow model drafts (issue 13).
+    sse_keepalive_s: float = Field(default=5.0, ge=0, validation_alias="COACH_SSE_KEEPALIVE_S")
 
     @field_validator("openai_base_url", mode="before")
     @classmethod

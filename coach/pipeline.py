@@ -3,9 +3,10 @@
     situation -> retrieve -> render -> draft (LLM) -> validate -> repair -> (offline fallback)
 
 `Coach.suggest(conversation)` returns a SuggestionResponse; `Coach.stream(conversation)` yields
-events as they happen: `passages` first, then each validated `suggestion`, then `done` with the
-whole response. The LLM phase is bounded by settings.deadline_s; when it fails, runs out of time or
-brings no valid draft, the offline drafter answers and the response is `degraded`.
+events as they happen: `passages` first, `attempt` at each step of the LLM phase (drafting, a draft
+rejected, repairing, falling back to the offline drafter), each validated `suggestion`, then `done`
+with the whole response. The LLM phase is bounded by settings.deadline_s; when it fails, runs out
+of time or brings no valid draft, the offline drafter answers and the response is `degraded`.
 """
 
 from __future__ import annotations
@@ -28,13 +29,21 @@ from coach.metrics import DEGRADED, STAGE_LATENCY
 from coach.knowledge.script_view import for_script
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
-from coach.repair import Checker, RepairContext, Validate, offline_suggestions, settle_candidate
+from coach.repair import (
+    Checker,
+    Progress,
+    RepairContext,
+    Validate,
+    attempt_event,
+    offline_suggestions,
+    settle_candidate,
+)
 from coach.text import detect_script, script_for_locale
 from coach.types import Conversation, DraftRequest, Passage, Situation, Suggestion, SuggestionResponse
 
 log = logging.getLogger("coach.pipeline")
 
-EventKind = Literal["passages", "suggestion", "done"]
+EventKind = Literal["passages", "attempt", "suggestion", "done"]
 Emit = Callable[[EventKind, dict[str, Any]], Awaitable[None]] | None
 RETRIEVAL_K = 5
 _REASON_ORDER = ("timeout", "llm_error", "invalid_after_repair")
@@ -148,6 +157,7 @@ class Coach:
                 "template": template.ref, "passages": [p.model_dump(mode="json") for p in passages],
             })
         check = Checker(self.validate, conversation, script=situation.script)
+        progress = _AttemptProgress(emit)
         suggestions: list[Suggestion] = []
         reason: str | None = None
         model = "offline"
@@ -167,13 +177,15 @@ class Coach:
                     # Keep a sliver of the budget for the offline fallback.
                     reserve = min(0.25, self.settings.deadline_s * 0.05)
                     suggestions, reason = await self._llm_phase(
-                        request, conversation, check, deadline - reserve, emit
+                        request, conversation, check, deadline - reserve, emit, progress
                     )
                 if suggestions:
                     model = meter.model or self.settings.model
                 if meter.calls:
                     clock.add("llm", meter.llm_seconds)
             if not suggestions:
+                if reason is not None:
+                    await progress.report(attempt_event("falling_back", progress.attempt, reason=reason))
                 with clock.stage("offline"):
                     suggestions = await offline_suggestions(self.offline, situation, passages, conversation.n, check)
                 if reason is not None:
@@ -220,7 +232,8 @@ class Coach:
             return ()
 
     async def _llm_phase(
-        self, request: DraftRequest, conversation: Conversation, check: Checker, deadline: float, emit: Emit
+        self, request: DraftRequest, conversation: Conversation, check: Checker, deadline: float, emit: Emit,
+        progress: _AttemptProgress,
     ) -> tuple[list[Suggestion], str | None]:
         """Validated LLM suggestions (in completion order) and, when there are none, why."""
         assert self.llm is not None
@@ -236,12 +249,13 @@ class Coach:
         ctx = RepairContext(
             conversation=conversation, situation=request.situation, passages=request.passages,
             repair_template=repair_template, llm=self.llm, check=check,
-            max_repairs=max_repairs, build_context=build_context,
+            max_repairs=max_repairs, build_context=build_context, progress=progress.hook,
         )
         try:
             async with asyncio.timeout_at(deadline):
+                await progress.report(attempt_event("drafting", 1))
                 drafts = await self.llm.draft(request)
-                tasks = [asyncio.create_task(settle_candidate(d, ctx)) for d in drafts[: request.n]]
+                tasks = [asyncio.create_task(settle_candidate(d, ctx, i)) for i, d in enumerate(drafts[: request.n])]
                 for next_done in asyncio.as_completed(tasks):
                     suggestion, failure = await next_done
                     if suggestion is None:
@@ -264,6 +278,24 @@ class Coach:
             return ok, None
         reason = next((r for r in _REASON_ORDER if r in failures), failures[0] if failures else "llm_error")
         return [], reason
+
+
+class _AttemptProgress:
+    """Sends `attempt` events through the stream's emit hook (nothing without one) and remembers
+    the highest draft number reached, which the `falling_back` event reports."""
+
+    def __init__(self, emit: Emit) -> None:
+        self.emit = emit
+        self.attempt = 0
+
+    @property
+    def hook(self) -> Progress | None:
+        return self.report if self.emit is not None else None
+
+    async def report(self, data: dict[str, Any]) -> None:
+        self.attempt = max(self.attempt, int(data.get("attempt", 0)))
+        if self.emit is not None:
+            await self.emit("attempt", data)
 
 
 def build_coach(settings: Settings, knowledge: Retriever, *, prompts: PromptRegistry | None = None,

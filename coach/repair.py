@@ -2,8 +2,10 @@
 
 `settle_candidate` is the semantic repair loop for one LLM candidate: validate it, and while it is
 rejected and repairs remain, re-draft it with the repair template quoting each violation's evidence
-and hint. `offline_suggestions` asks the offline drafter and keeps only what validates, ending with
-a short safe reply (also validated) when even that fails. Nothing here returns an invalid draft.
+and hint; with a `progress` hook it reports each step (`attempt_event`) as it happens, for the
+stream's `attempt` events. `offline_suggestions` asks the offline drafter and keeps only what
+validates, ending with a short safe reply (also validated) when even that fails. Nothing here
+returns an invalid draft.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from coach.errors import LLMError
 from coach.metrics import CITATIONS_UNRESOLVED, REPAIRS, VIOLATIONS
@@ -37,6 +40,27 @@ from coach.types import (
 log = logging.getLogger("coach.repair")
 
 Validate = Callable[[str, Sequence[Turn], Policy, str | None], ValidationResult]
+AttemptStage = Literal["drafting", "rejected", "repairing", "falling_back"]
+# Receives the data of one `attempt` event (see attempt_event).
+Progress = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def attempt_event(
+    stage: AttemptStage, attempt: int, *, candidate: int | None = None,
+    rules: Sequence[str] | None = None, reason: str | None = None,
+) -> dict[str, Any]:
+    """The data of an `attempt` event: `attempt` is the number of the draft concerned (1 for the
+    first, 2 for the first repair...); `candidate` which of the n drafts (absent when all of them,
+    as in the first drafting call); `rules` the rule ids a rejected draft broke; `reason` why the
+    offline drafter takes over (a `degraded_reason`)."""
+    data: dict[str, Any] = {"stage": stage, "attempt": attempt}
+    if candidate is not None:
+        data["candidate"] = candidate
+    if stage == "rejected":
+        data["rules"] = list(rules or ())
+    if stage == "falling_back":
+        data["reason"] = reason
+    return data
 
 # Last-resort replies (our own words): calm, committal about follow-up, no offer, no limit.
 _SAFE_HANS = (
@@ -124,6 +148,7 @@ class RepairContext:
     check: Checker
     max_repairs: int
     build_context: Callable[..., dict]
+    progress: Progress | None = None
 
 
 # Each further repair is sampled a little warmer, so a near-deterministic model does not answer
@@ -132,9 +157,10 @@ REPAIR_TEMPERATURE_STEP = 0.3
 REPAIR_TEMPERATURE_MAX = 1.0
 
 
-async def settle_candidate(draft: Draft, ctx: RepairContext) -> tuple[Suggestion | None, str | None]:
+async def settle_candidate(draft: Draft, ctx: RepairContext, candidate: int = 0) -> tuple[Suggestion | None, str | None]:
     """(a validated suggestion, None) or (None, why it failed). Every repair carries all the drafts
-    rejected before it, with their violations, and runs warmer than the one before."""
+    rejected before it, with their violations, and runs warmer than the one before. `candidate`
+    numbers the draft among the n for the progress events."""
     attempts = 1
     earlier: list[tuple[str, tuple[Violation, ...]]] = []
     while True:
@@ -142,9 +168,14 @@ async def settle_candidate(draft: Draft, ctx: RepairContext) -> tuple[Suggestion
         result = await ctx.check.run(text) if text else ValidationResult(ok=False)
         if result.ok and text:
             return Suggestion(text=text, citations=citations, source=draft.source, attempts=attempts, validation=result), None
+        if ctx.progress is not None:
+            rules = list(dict.fromkeys(v.rule for v in result.violations))
+            await ctx.progress(attempt_event("rejected", attempts, candidate=candidate, rules=rules))
         if attempts > ctx.max_repairs:
             return None, "invalid_after_repair"
         REPAIRS.inc()
+        if ctx.progress is not None:
+            await ctx.progress(attempt_event("repairing", attempts + 1, candidate=candidate))
         messages = ctx.repair_template.render(
             ctx.build_context(ctx.conversation, ctx.situation, ctx.passages, draft=text, violations=result.violations,
                               earlier=tuple(earlier), attempt=attempts)

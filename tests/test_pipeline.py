@@ -153,17 +153,21 @@ async def test_stream_events_in_order():
     llm = ScriptedDrafter([["好的，我来处理。", "我理解，我马上核实。"]])
     events = [e async for e in make_coach(llm).stream(conversation(n=2))]
     kinds = [e.kind for e in events]
-    assert kinds == ["passages", "suggestion", "suggestion", "done"]
+    assert kinds == ["passages", "attempt", "suggestion", "suggestion", "done"]
     assert [p["id"] for p in events[0].data["passages"]] == ["p-001-002", "p-002-001", "p-004-003"]
+    assert events[1].data == {"stage": "drafting", "attempt": 1}
     done = events[-1].data
-    assert [s["text"] for s in done["suggestions"]] == [e.data["suggestion"]["text"] for e in events[1:3]]
-    assert [e.data["index"] for e in events[1:3]] == [0, 1]
+    assert [s["text"] for s in done["suggestions"]] == [e.data["suggestion"]["text"] for e in events[2:4]]
+    assert [e.data["index"] for e in events[2:4]] == [0, 1]
     assert done["request_id"] == events[0].data["request_id"]
 
 
 async def test_stream_degraded_emits_the_fallback_suggestion():
     events = [e async for e in make_coach(FailingLLM()).stream(conversation())]
-    assert [e.kind for e in events] == ["passages", "suggestion", "done"]
+    assert [e.kind for e in events] == ["passages", "attempt", "attempt", "suggestion", "done"]
+    assert [e.data for e in events[1:3]] == [
+        {"stage": "drafting", "attempt": 1}, {"stage": "falling_back", "attempt": 1, "reason": "llm_error"},
+    ]
     assert events[-1].data["degraded_reason"] == "llm_error"
 
 

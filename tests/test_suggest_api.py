@@ -61,9 +61,10 @@ async def test_sse_stream():
         r = await c.post("/v1/suggestions", json={**BODY, "n": 2}, headers={"Accept": "text/event-stream"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(r.text)
-    assert [e for e, _ in events] == ["passages", "suggestion", "suggestion", "done"]
+    assert [e for e, _ in events] == ["passages", "attempt", "suggestion", "suggestion", "done"]
     assert events[0][1]["passages"][0]["id"] == "p-001-002" and events[0][1]["template"] == "reply@v1"
-    assert events[1][1]["index"] == 0 and events[1][1]["suggestion"]["validation"]["ok"]
+    assert events[1][1] == {"stage": "drafting", "attempt": 1}
+    assert events[2][1]["index"] == 0 and events[2][1]["suggestion"]["validation"]["ok"]
     done = events[-1][1]
     assert done["conversation_id"] == "c-9" and len(done["suggestions"]) == 2
 

@@ -44,6 +44,25 @@
       "role.agent": "客服",
       "degraded": "降级",
       "cited": "引用的规范",
+      "progress.drafting": "正在起草回复…",
+      "progress.rejected": "第 {attempt} 稿没有通过检查：{rules}。",
+      "progress.rejected_empty": "第 {attempt} 稿是空的。",
+      "progress.repairing": "正在修改（第 {attempt} 稿）…",
+      "progress.falling_back": "改用标准回复：{reason}。",
+      "progress.elapsed": "已等待 {seconds} 秒",
+      "reason.timeout": "模型没能按时写完",
+      "reason.llm_error": "模型服务出错或连不上",
+      "reason.invalid_after_repair": "每一稿都没有通过检查",
+      "reason.template_error": "提示模板出错",
+      "rule.authority_exposure": "暴露权限边界",
+      "rule.double_concession": "同一轮第二次让步",
+      "rule.over_authority": "超出补偿权限",
+      "rule.hostile_tone": "语气不当",
+      "rule.refusal": "拒绝回应",
+      "rule.parroting": "复述客户原话",
+      "rule.markup": "含格式标记",
+      "rule.wrong_language": "语言不对",
+      "list.sep": "、",
     },
     "zh-TW": {
       "lint.clean": "✓ 沒有發現問題",
@@ -81,6 +100,25 @@
       "role.agent": "客服",
       "degraded": "降級",
       "cited": "引用的規範",
+      "progress.drafting": "正在草擬回覆…",
+      "progress.rejected": "第 {attempt} 稿沒有通過檢查：{rules}。",
+      "progress.rejected_empty": "第 {attempt} 稿是空的。",
+      "progress.repairing": "正在修改（第 {attempt} 稿）…",
+      "progress.falling_back": "改用標準回覆：{reason}。",
+      "progress.elapsed": "已等待 {seconds} 秒",
+      "reason.timeout": "模型沒能按時寫完",
+      "reason.llm_error": "模型服務出錯或連不上",
+      "reason.invalid_after_repair": "每一稿都沒有通過檢查",
+      "reason.template_error": "提示範本出錯",
+      "rule.authority_exposure": "暴露權限邊界",
+      "rule.double_concession": "同一輪第二次讓步",
+      "rule.over_authority": "超出補償權限",
+      "rule.hostile_tone": "語氣不當",
+      "rule.refusal": "拒絕回應",
+      "rule.parroting": "複述客戶原話",
+      "rule.markup": "含格式標記",
+      "rule.wrong_language": "語言不對",
+      "list.sep": "、",
     },
     en: {
       "lint.clean": "✓ No problems found",
@@ -118,6 +156,25 @@
       "role.agent": "Agent",
       "degraded": "Degraded",
       "cited": "cited guideline",
+      "progress.drafting": "Drafting a reply…",
+      "progress.rejected": "Draft {attempt} did not pass the check: {rules}.",
+      "progress.rejected_empty": "Draft {attempt} was empty.",
+      "progress.repairing": "Rewriting it (draft {attempt})…",
+      "progress.falling_back": "Using a standard reply: {reason}.",
+      "progress.elapsed": "Waiting for {seconds} s",
+      "reason.timeout": "the model did not finish in time",
+      "reason.llm_error": "the model's service failed or could not be reached",
+      "reason.invalid_after_repair": "every draft failed the check",
+      "reason.template_error": "the prompt template failed",
+      "rule.authority_exposure": "exposes the agent's limits",
+      "rule.double_concession": "a second concession in one round",
+      "rule.over_authority": "offers more than allowed",
+      "rule.hostile_tone": "hostile tone",
+      "rule.refusal": "refuses to answer",
+      "rule.parroting": "repeats the customer's words",
+      "rule.markup": "formatting marks",
+      "rule.wrong_language": "wrong language",
+      "list.sep": ", ",
     },
   };
 
@@ -146,9 +203,14 @@
     return text.replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? String(vars[name]) : m));
   }
 
+  // The message for `key` when there is one, else `fallback` (an id the panel has no words for).
+  function tOr(key, fallback, vars) {
+    return key in MESSAGES[current] || key in MESSAGES.en ? t(key, vars) : fallback;
+  }
+
   // Sentences run together in Chinese and take a space between them in English.
   const gap = () => (current === "en" ? " " : "");
   const sentences = (...parts) => parts.filter(Boolean).join(gap());
 
-  global.CoachI18n = { LANGS, MESSAGES, fromBrowser, use, t, gap, sentences, lang: () => current };
+  global.CoachI18n = { LANGS, MESSAGES, fromBrowser, use, t, tOr, gap, sentences, lang: () => current };
 })(window);

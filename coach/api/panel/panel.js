@@ -9,6 +9,9 @@
 //
 // `locale` is the customer's language (sent to the service); `lang` is the agent's, for the
 // panel's own messages (CoachI18n). A call that cannot run says so where its answer would be.
+// While a suggestion streams, its `attempt` events (drafting, a draft rejected and why,
+// repairing, falling back) are listed at the top of the suggestions pane with the seconds waited,
+// and the latest one is in the status bar, until `done`.
 "use strict";
 
 (function () {
@@ -27,6 +30,9 @@
     suggestAbort: null,
     suggestDone: false,
     suggestProblem: null, // why the last suggestion call could not run
+    progress: [],        // the `attempt` events of the suggestion under way
+    suggestStarted: 0,   // when it was asked for (performance.now())
+    progressTimer: null,
     lint: { state: "empty", problem: null },
   };
 
@@ -154,6 +160,72 @@
     $("degraded").hidden = true;
   }
 
+  // ---- progress of the suggestion under way (the stream's `attempt` events) -------------
+  const STAGES = ["drafting", "rejected", "repairing", "falling_back"];
+
+  function progressText(a) {
+    if (a.stage === "drafting") return t("progress.drafting");
+    if (a.stage === "repairing") return t("progress.repairing", { attempt: a.attempt });
+    if (a.stage === "rejected") {
+      const rules = (a.rules || []).map((id) => CoachI18n.tOr(`rule.${id}`, id));
+      return rules.length
+        ? t("progress.rejected", { attempt: a.attempt, rules: rules.join(t("list.sep")) })
+        : t("progress.rejected_empty", { attempt: a.attempt });
+    }
+    return t("progress.falling_back", { reason: CoachI18n.tOr(`reason.${a.reason}`, String(a.reason || "")) });
+  }
+
+  function onAttempt(a) {
+    if (!a || !STAGES.includes(a.stage)) return; // a stage this panel does not know yet
+    state.progress.push(a);
+    if (!state.progressTimer) state.progressTimer = setInterval(showElapsed, 1000);
+    renderProgress();
+  }
+
+  // The steps so far and the time waited, top of the suggestions pane (the suggestions arrive
+  // below); the latest step in the status bar, which screen readers announce once per step.
+  function renderProgress() {
+    const pane = $("suggestions");
+    let box = $("progress");
+    if (!state.progress.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "progress";
+      box.className = "progress";
+      const elapsed = document.createElement("div");
+      elapsed.className = "elapsed";
+      box.append(document.createElement("ol"), elapsed);
+      pane.querySelectorAll(".empty").forEach((el) => el.remove());
+      pane.prepend(box);
+    }
+    const steps = box.querySelector("ol");
+    steps.textContent = "";
+    for (const a of state.progress) {
+      const li = document.createElement("li");
+      li.dataset.stage = a.stage;
+      if (a.rules) li.dataset.rules = a.rules.join(" ");
+      if (a.reason) li.dataset.reason = a.reason;
+      li.textContent = progressText(a);
+      steps.appendChild(li);
+    }
+    showElapsed();
+    if (!state.suggestProblem) status(progressText(state.progress[state.progress.length - 1]));
+  }
+
+  function showElapsed() {
+    const el = document.querySelector("#progress .elapsed");
+    if (!el) return;
+    const seconds = Math.floor((performance.now() - state.suggestStarted) / 1000);
+    el.textContent = seconds >= 1 ? t("progress.elapsed", { seconds }) : "";
+  }
+
+  function stopProgress() {
+    if (state.progressTimer) clearInterval(state.progressTimer);
+    state.progressTimer = null;
+    state.progress = [];
+    renderProgress();
+  }
+
   function renderSuggestion(s, index) {
     const box = $("suggestions");
     const empty = box.querySelector(".empty");
@@ -227,6 +299,8 @@
     state.active = null;
     state.suggestDone = false;
     state.suggestProblem = null;
+    stopProgress();
+    state.suggestStarted = performance.now();
     clearSuggestions();
     status("…");
     let response;
@@ -266,6 +340,7 @@
 
   function suggestFailed(problem) {
     state.suggestProblem = problem;
+    stopProgress();
     showSuggestProblem();
   }
 
@@ -287,6 +362,8 @@
     if (name === "passages") {
       resp.passages = Array.isArray(data) ? data : data.passages || [];
       renderPassages(resp.passages);
+    } else if (name === "attempt") {
+      onAttempt(data);
     } else if (name === "suggestion") {
       const s = data.suggestion || data;
       const index = typeof data.index === "number" ? data.index : resp.suggestions.length;
@@ -302,6 +379,7 @@
       });
       if (final.request_id) state.requestId = final.request_id;
       state.suggestDone = true;
+      stopProgress();
       showDone(state.response);
     } else if (name === "error") {
       const msg = data && data.error ? data.error.message : (data && data.message) || String(data);
@@ -462,6 +540,7 @@
     renderTurns();
     renderLintNote();
     showSuggestProblem();
+    renderProgress();
     if (state.response && state.response.model) showDone(state.response);
   }
 
@@ -519,6 +598,8 @@
     });
     $("suggest").addEventListener("click", suggest);
     $("clear").addEventListener("click", () => {
+      if (state.suggestAbort) state.suggestAbort.abort();
+      stopProgress();
       state.turns = []; state.response = null; state.active = null; state.conversationId = null;
       renderTurns(); renderPassages([]); $("suggestions").innerHTML = '<p class="empty">—</p>';
       $("degraded").hidden = true; status(""); state.suggestProblem = null;

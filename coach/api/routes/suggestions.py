@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from coach.api.deps import RuntimeDep
+from coach.api.deps import RuntimeDep, SettingsDep
 from coach.api.errors import error_body
 from coach.api.schemas_suggestions import SuggestionRequest, SuggestionResponseOut, response_dict
 from coach.errors import CoachError
@@ -20,6 +22,9 @@ log = logging.getLogger("coach.api.suggestions")
 router = APIRouter(tags=["suggestions"])
 
 SSE_MEDIA_TYPE = "text/event-stream"
+# An SSE comment: clients ignore it; proxies and load balancers see the connection is alive.
+KEEPALIVE_FRAME = b": keep-alive\n\n"
+T = TypeVar("T")
 
 
 def sse_frame(event: str, data: dict[str, Any]) -> bytes:
@@ -28,10 +33,47 @@ def sse_frame(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {payload}\n\n".encode()
 
 
-async def sse_stream(events: AsyncIterator[CoachEvent]) -> AsyncIterator[bytes]:
+async def with_keepalive(items: AsyncIterator[T], every_s: float) -> AsyncIterator[T | None]:
+    """The items as they come, with None in between whenever `every_s` seconds pass without one
+    (never when `every_s` is 0). Waiting on the next item is never cancelled by the timer, only
+    when the consumer stops: then the pending item is cancelled and `items` closed."""
+    iterator = aiter(items)
+
+    async def next_item() -> tuple[bool, T | None]:
+        try:
+            return True, await anext(iterator)
+        except StopAsyncIteration:
+            return False, None
+
+    pending: asyncio.Task[tuple[bool, T | None]] | None = None
     try:
-        async for event in events:
-            yield sse_frame(event.kind, event.data)
+        while True:
+            if pending is None:
+                pending = asyncio.create_task(next_item())
+            done, _ = await asyncio.wait({pending}, timeout=every_s or None)
+            if not done:
+                yield None
+                continue
+            more, item = pending.result()
+            pending = None
+            if not more:
+                return
+            yield item
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # nobody wants it any more
+                await pending
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def sse_stream(events: AsyncIterator[CoachEvent], keepalive_s: float = 0.0) -> AsyncIterator[bytes]:
+    """The events as SSE frames, with a keep-alive comment after `keepalive_s` quiet seconds."""
+    try:
+        async for event in with_keepalive(events, keepalive_s):
+            yield KEEPALIVE_FRAME if event is None else sse_frame(event.kind, event.data)
     except CoachError as exc:
         yield sse_frame("error", error_body(exc.code, exc.message))
     except Exception:
@@ -47,20 +89,22 @@ def wants_stream(request: Request) -> bool:
 @router.post(
     "/v1/suggestions",
     response_model=SuggestionResponseOut,
-    responses={200: {"content": {SSE_MEDIA_TYPE: {"description": "events passages, suggestion..., done"}}},
+    responses={200: {"content": {SSE_MEDIA_TYPE: {"description": "events passages, attempt..., suggestion..., done"}}},
                404: {"description": "no such prompt template"},
                503: {"description": "the guideline index is still loading"}},
 )
-async def suggest(body: SuggestionRequest, request: Request, runtime: RuntimeDep) -> Any:
+async def suggest(body: SuggestionRequest, request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Any:
     """Suggest the agent's next reply. With `Accept: text/event-stream` the answer streams as
-    server-sent events: `passages` first, then one `suggestion` per validated reply, then `done`
-    with the whole response (the same JSON as without streaming)."""
+    server-sent events: `passages` first, `attempt` at each drafting step (drafting, rejected,
+    repairing, falling_back), one `suggestion` per validated reply, then `done` with the whole
+    response (the same JSON as without streaming); a `: keep-alive` comment line whenever
+    COACH_SSE_KEEPALIVE_S seconds pass without an event."""
     coach = runtime.require_coach()
     conversation = body.to_conversation()
     coach.check(conversation)  # a bad template is a 4xx before any streaming starts
     if wants_stream(request):
         return StreamingResponse(
-            sse_stream(coach.stream(conversation)),
+            sse_stream(coach.stream(conversation), settings.sse_keepalive_s),
             media_type=SSE_MEDIA_TYPE,
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

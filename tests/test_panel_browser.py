@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from coach.text import detect_script
+
 from tests.panel_harness import (  # noqa: F401  (fixtures)
     CUSTOMER,
     KEY,
@@ -81,6 +83,14 @@ def test_suggestions_stream_in_and_feedback_lands_in_sqlite(page, server: PanelS
     passage = page.locator("#passages .passage").first
     passage.locator("summary").click()
     assert passage.locator(".full").is_visible()
+    # Shown in the customer's Simplified; the Traditional source one click away, and back.
+    shown = passage.locator(".full").inner_text()
+    toggle = passage.locator("button.original-toggle")
+    toggle.click()
+    original = passage.locator(".full").inner_text()
+    assert original != shown and detect_script(original) == "zh-Hant" and detect_script(shown) == "zh-Hans"
+    toggle.click()
+    assert passage.locator(".full").inner_text() == shown
 
     # Use the first suggestion, edit it, send: an "edited" verdict with the final text.
     cards.nth(0).locator("button[data-action=use]").click()

@@ -10,6 +10,8 @@
   const MESSAGES = {
     "zh-CN": {
       "lint.clean": "✓ 没有发现问题",
+      "passage.original": "看原文",
+      "passage.converted": "看转换后的文字",
       "lint.pending": "正在检查…",
       "lint.failed": "没能检查这段回复，其中的问题不会标出。",
       "suggest.failed": "没能获取建议。",
@@ -66,6 +68,8 @@
     },
     "zh-TW": {
       "lint.clean": "✓ 沒有發現問題",
+      "passage.original": "看原文",
+      "passage.converted": "看轉換後的文字",
       "lint.pending": "正在檢查…",
       "lint.failed": "沒能檢查這段回覆，其中的問題不會標出。",
       "suggest.failed": "沒能取得建議。",
@@ -122,6 +126,8 @@
     },
     en: {
       "lint.clean": "✓ No problems found",
+      "passage.original": "Show the original",
+      "passage.converted": "Show in your script",
       "lint.pending": "Checking…",
       "lint.failed": "Could not check this reply, so problems in it are not marked.",
       "suggest.failed": "Could not get suggestions.",

@@ -139,6 +139,22 @@
       const meta = document.createElement("div");
       meta.className = "meta";
       meta.textContent = `${p.source || ""}${typeof p.score === "number" ? ` · ${p.score.toFixed(2)}` : ""}`;
+      if (p.original_text) {
+        // Shown in the reader's script; the source's own words one click away.
+        const toggle = document.createElement("button");
+        toggle.type = "button";
+        toggle.className = "original-toggle";
+        let showingOriginal = false;
+        const label = () => { toggle.textContent = CoachI18n.t(showingOriginal ? "passage.converted" : "passage.original"); };
+        toggle.addEventListener("click", () => {
+          showingOriginal = !showingOriginal;
+          full.textContent = showingOriginal ? p.original_text : p.text;
+          title.textContent = (showingOriginal ? p.original_title : p.title) || p.source || p.id;
+          label();
+        });
+        label();
+        meta.append(" · ", toggle);
+      }
       card.append(summary, preview, full, meta);
       box.appendChild(card);
     });

@@ -80,18 +80,18 @@ class DoubleConcession:
         units = concession_units(ctx)
         conceded = ctx.state.conceded_this_round or ctx.round_granted
         out: list[Violation] = []
-        offers_seen = 0
-        any_offer = any(k == "offer" for _, k in units)
+        gives = any(kind == "offer" for _, kind in units)
+        seen = 0
         for span, kind in units:
-            if kind == "invite":
-                if conceded or any_offer:
+            if kind == "invite":  # asking for more counts once something was given
+                if conceded or gives:
                     out.append(self._violation(ctx, "invite", span))
                 continue
             if conceded:
                 out.append(self._violation(ctx, "default", span))
-            elif offers_seen:
+            elif seen:
                 out.append(self._violation(ctx, "in_draft", span))
-            offers_seen += 1
+            seen += 1
         return out
 
     def _violation(self, ctx: DraftContext, variant: str, span: tuple[int, int]) -> Violation:

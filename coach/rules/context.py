@@ -140,7 +140,7 @@ def read_draft(
     round_granted = False
     if scorer is not None:
         heads, thresholds = tuple(scorer.heads), scorer.thresholds
-        prior = agent_clauses_this_round(turns) if turns and turns[-1].round >= 1 else []
+        prior = agent_clauses_this_round(turns)
         texts = [c.text for c in clauses] + prior
         probs = scorer.score(texts) if texts else np.zeros((0, len(heads)), dtype=np.float32)
         signals = probs[: len(clauses)]

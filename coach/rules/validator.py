@@ -16,6 +16,7 @@ from coach.rules.registry import DEFAULT_FAILURE_POLICY, RULES, FailurePolicy, r
 from coach.rules.semantic.heads import ClauseScorer, Scorer
 from coach.types import Locale, Policy, Turn, ValidationResult
 
+# (draft, turns, policy, locale) or (draft, turns, policy, locale, reader_locale)
 Request = tuple[str, Sequence[Turn], Policy, Locale | None] | tuple[str, Sequence[Turn], Policy, Locale | None, Locale | None]
 
 

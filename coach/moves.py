@@ -7,6 +7,8 @@ each move is a yes/no reading of one message, never a score.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 from functools import lru_cache
 
@@ -215,9 +217,23 @@ def detect_topic(text: str) -> str | None:
     return None
 
 
-def demanded_amount(text: str) -> float | None:
-    """The largest sum of money the message names, if it names one."""
-    amounts = [float(a or b or c) for a, b, c in _AMOUNT.findall(fold(text))]
+def named_amounts(text: str) -> list[float]:
+    """Every sum of money the message names."""
+    return [float(a or b or c) for a, b, c in _AMOUNT.findall(fold(text))]
+
+
+def rejected_amounts(text: str, offered: Sequence[float] = ()) -> tuple[float, ...]:
+    """Sums the message names as an offer it turns down, not as its own demand: written as a
+    voucher or credit ("20块代金券打发谁呢？", "a $10 voucher? seriously"), or equal to a sum
+    the agent offered."""
+    vouchers = set(voucher_amounts(text))
+    return tuple(dict.fromkeys(a for a in named_amounts(text) if a in vouchers or any(abs(a - o) < 0.005 for o in offered)))
+
+
+def demanded_amount(text: str, offered: Sequence[float] = ()) -> float | None:
+    """The largest sum of money the message asks for, if it names one (sums it turns down aside)."""
+    rejected = set(rejected_amounts(text, offered))
+    amounts = [a for a in named_amounts(text) if a not in rejected]
     return max(amounts) if amounts else None
 
 

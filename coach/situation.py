@@ -12,7 +12,15 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from coach.moves import context_moves, demanded_amount, detect_moves, detect_topic, offered_something, voucher_amounts
+from coach.moves import (
+    context_moves,
+    demanded_amount,
+    detect_moves,
+    detect_topic,
+    offered_something,
+    rejected_amounts,
+    voucher_amounts,
+)
 from coach.strategies import STRATEGIES
 from coach.text import script_of_turns
 from coach.types import Conversation, RoundState, Script, Situation, Turn
@@ -169,6 +177,7 @@ def _money(amount: float | None, currency: str) -> str:
 def _notes(
     strategy: str, moves: Sequence[str], state: RoundState, conversation: Conversation,
     script: Script, offer: float | None, demanded: float | None, topic: str | None,
+    rejected: Sequence[float] = (),
 ) -> tuple[str, ...]:
     ceiling = conversation.policy.max_compensation
     currency = ceiling.currency if ceiling is not None else "CNY"
@@ -188,6 +197,9 @@ def _notes(
     )
     if ceiling is not None:
         notes.append(f"Private ceiling {_money(ceiling.amount, currency)}: never exceed it, never reveal it.")
+    if rejected:
+        turned_down = ", ".join(_money(a, currency) for a in rejected)
+        notes.append(f"The customer turns down {turned_down} (an offer, not their demand): do not offer it again as if new.")
     if demanded is not None:
         notes.append(f"The customer asks for {_money(demanded, currency)}; do not accept a sum above what the strategy offers.")
     if topic is not None:
@@ -230,7 +242,9 @@ def analyse(conversation: Conversation) -> Situation:
     for move in context_moves(_last_agent_text(turns), latest_text):
         if move not in moves:
             moves.append(move)
-    demanded = demanded_amount(latest_text) if latest_text else None
+    offered = [o.amount for o in state.offers if o.amount is not None]
+    demanded = demanded_amount(latest_text, offered) if latest_text else None
+    rejected = rejected_amounts(latest_text, offered) if latest_text else ()
     if demanded is not None and state.offers and "ask_compensation" not in moves:
         moves.append("ask_compensation")  # naming a sum while an offer stands is asking for money
     strategy, offer = choose_strategy(moves, state, conversation, demanded)
@@ -242,7 +256,7 @@ def analyse(conversation: Conversation) -> Situation:
         standing_amount=state.standing_amount,
         moves=tuple(moves),
         strategy=strategy,
-        notes=_notes(strategy, moves, state, conversation, script, offer, demanded, topic),
+        notes=_notes(strategy, moves, state, conversation, script, offer, demanded, topic, rejected),
         case=conversation.case,
         policy=conversation.policy,
         fingerprint=fingerprint(turns, [conversation.case.model_dump(), conversation.policy.model_dump()]),

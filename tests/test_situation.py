@@ -288,3 +288,23 @@ def test_no_fresh_first_offer_while_an_earlier_offer_stands() -> None:
     assert tight.strategy == "hold_final_offer" and tight.offer_amount is None
     roomy = analyse(Conversation(turns=turns, policy=P80))
     assert roomy.strategy == "raise_in_callback" and roomy.offer_amount == 50
+
+
+@pytest.mark.parametrize(("text", "offered", "demanded", "rejected"), [
+    ("20块代金券打发谁呢？不行就投诉你们！", (), None, (20.0,)),  # turning down a voucher is no demand
+    ("20块？打发要饭的呢？给我100元！", (20.0,), 100.0, (20.0,)),
+    ("我要赔偿100元！", (), 100.0, ()),
+    ("A $10 voucher? I want $50 back.", (), 50.0, (10.0,)),
+    ("$10? That's insulting.", (10.0,), None, (10.0,)),
+])
+def test_sums_turned_down_are_not_demands(text, offered, demanded, rejected) -> None:
+    from coach.moves import demanded_amount, rejected_amounts
+
+    assert demanded_amount(text, offered) == demanded
+    assert rejected_amounts(text, offered) == rejected
+
+
+def test_the_prompt_notes_say_a_rejected_offer_is_not_a_demand() -> None:
+    conv = Conversation.model_validate({"turns": [{"role": "customer", "text": "20块代金券打发谁呢？不行就投诉你们！"}]})
+    notes = " ".join(analyse(conv).notes)
+    assert "turns down 20" in notes and "asks for 20" not in notes

@@ -1,9 +1,11 @@
 """One reading of a draft, shared by every rule.
 
 `read_draft()` normalises the draft once (Simplified, half-width, lower-case, invisible characters
-dropped), splits it into clauses, finds its offers and judges them against the round state of the
-turns, works out the customer's language, and, when a semantic scorer is given, scores every clause
-(and the agent's clauses of the current round) with the clause heads. Rules only read it.
+dropped), cuts it into units (clauses.py: clauses, sentences, coordinated parts), finds its offers
+and judges them against the round state of the turns, works out the customer's language and the
+stretch parroted from a customer turn, and, when a semantic scorer is given, scores every unit (and
+the agent's units of the current round) with the heads. Rules only read it. (`clauses` holds the
+units; the name stays from when they were all clauses.)
 """
 
 from __future__ import annotations
@@ -53,11 +55,6 @@ class DraftContext:
         p = self.parroted
         return p is not None and p[0] <= start and end <= p[1] + 1
 
-    def score(self, head: str, clause_index: int) -> float:
-        if self.signals is None or head not in self.heads:
-            return 0.0
-        return float(self.signals[clause_index, self.heads.index(head)])
-
     def fires(self, head: str, clause_index: int) -> bool:
         """The head's score for the unit reaches its calibrated threshold, and, for a clause of a
         longer sentence, the sentence's own score comes within CONTEXT_MARGIN of it (a clause
@@ -105,7 +102,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 
 def customer_script(turns: Sequence[Turn], locale: Locale | None) -> Script | None:
     """The locale's script, else the customer's own writing when it says enough (a few Chinese
-    characters, or a few English words and no Chinese); else None: not known."""
+    characters or English words); else None: not known."""
     if locale is not None:
         return script_for_locale(locale)
     said = " ".join(t.text for t in turns if t.role == "customer")

@@ -83,13 +83,6 @@ def test_an_unwritable_cache_only_costs_a_rebuild(folder: Path, tmp_path: Path) 
     assert kb.search("主管", 1)
 
 
-def test_a_large_custom_corpus_goes_without_vectors(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "EMBED_AT_BUILD_MAX", 1)
-    kb = load_knowledge_base(settings_for(folder, tmp_path / "cache"))
-    assert not kb.has_vectors and _counting_embed.calls == 0
-    assert kb.search("退款", 1)[0].source == "a.md"
-
-
 def test_an_embedding_failure_degrades_to_lexical(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(passages):
         raise RuntimeError("no model")

@@ -1,7 +1,9 @@
 """What a running service holds: settings and the components built from them, loaded once.
 
 The guideline index loads in a worker thread after start-up, so /healthz answers at once and
-/readyz says 503 until the index is there. The prompt registry loads on first use (GET /v1/templates
+/readyz says 503 until the index is there. The index answers with BM25 + glossary at once; a custom
+corpus' passage vectors are embedded in a background thread and swapped in when done (/readyz's
+`vectors`: "ready", "embedding (n of m)" or "off"). The prompt registry loads on first use (GET /v1/templates
 works before the index is ready); the Coach is built once the index is there. The LLM endpoint is
 checked once, in the background, after the index has loaded (`coach doctor`'s checks): /readyz shows
 the result under `llm` and never waits for it, and no request calls the endpoint for it.
@@ -48,7 +50,8 @@ class Runtime:
         validator = asyncio.create_task(asyncio.to_thread(DEFAULT_VALIDATOR.warm))
         validator.add_done_callback(_report_warm_failure)
         try:
-            self.knowledge = await asyncio.to_thread(load_knowledge_base, self.settings)
+            # ready with BM25 + glossary at once; the passages' vectors are embedded in the background
+            self.knowledge = await asyncio.to_thread(load_knowledge_base, self.settings, "background")
         except Exception as exc:  # reported by /readyz, never a crash of the process
             log.exception("guideline index failed to load")
             self.load_error = f"{type(exc).__name__}: {exc}"
@@ -119,8 +122,17 @@ class Runtime:
             self.coach = build_coach(self.settings, knowledge, prompts=self.require_prompts())
         return self.coach
 
+    @property
+    def vector_status(self) -> str:
+        """For /readyz: "ready", "embedding (n of m)" or "off"."""
+        status = getattr(self.knowledge, "vector_status", None)
+        return status if isinstance(status, str) else "off"
+
     async def aclose(self) -> None:
-        """Release the LLM client's connections (if the coach has one)."""
+        """Release the LLM client's connections (if the coach has one); stop a background embedding."""
+        job = getattr(self.knowledge, "embedding", None)
+        if job is not None and hasattr(job, "cancel"):
+            job.cancel()
         llm = getattr(self.coach, "llm", None)
         if llm is not None and hasattr(llm, "aclose"):
             await llm.aclose()

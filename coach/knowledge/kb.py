@@ -3,8 +3,8 @@
 Ranking (see benchmarks/RESULTS.md for the numbers behind it):
 - BM25 over Simplified rjieba terms, the query expanded through the bilingual glossary
   (English words and Chinese synonyms map to the corpus' own terms, at a lower weight);
-- when the passages have vectors (bundled corpus: precomputed; small custom corpora: embedded at
-  build time), the BM25 scores and the cosine similarities are fused (`coach.knowledge.fusion`).
+- when the passages have vectors (bundled corpus: precomputed; custom corpora: embedded in batches
+  and cached by content, in the background in the service: lexical ranking until then), the BM25 scores and the cosine similarities are fused (`coach.knowledge.fusion`).
 A query none of whose terms (glossary expansions included) is known gets no passages.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from coach.errors import NotFound
 from coach.knowledge.bm25 import Bm25Index, top_k
@@ -20,6 +21,9 @@ from coach.knowledge.glossary import Glossary
 from coach.knowledge.store import PassageColumns
 from coach.knowledge.query import check_k, check_query, latest_customer_texts, merge, term_weights
 from coach.knowledge.vectors import DenseIndex
+
+if TYPE_CHECKING:
+    from coach.knowledge.embedding_job import EmbeddingJob
 from coach.types import Passage, Turn
 
 
@@ -42,6 +46,7 @@ class KnowledgeBase:
         self.bm25 = bm25
         self.glossary = glossary or Glossary.empty()
         self.dense = dense
+        self.embedding: EmbeddingJob | None = None  # the passages' vectors being embedded (loader)
         self.lexical_weight = LEXICAL_WEIGHT
 
     # -- the Retriever protocol -------------------------------------------------------------
@@ -74,10 +79,11 @@ class KnowledgeBase:
 
     # -- ranking ----------------------------------------------------------------------------
     def _rank(self, weights: dict[str, float], texts: list[tuple[str, float]], k: int) -> list[Passage]:
+        dense = self.dense  # read once: a background embedding may swap it in meanwhile
         lexical = self.bm25.scores(weights)
         if lexical is None:  # no known term: no passages (the dense side never answers alone)
             return []
-        semantic = self.dense.scores(texts) if self.dense is not None else None
+        semantic = dense.scores(texts) if dense is not None else None
         combined = fuse(lexical, semantic, self.lexical_weight)
         return [self.columns.passage(i, round(float(combined[i]), 4)) for i in top_k(combined, k)]
 
@@ -90,6 +96,19 @@ class KnowledgeBase:
 
     @property
     def has_vectors(self) -> bool:
+        return self.dense is not None
+
+    @property
+    def vector_status(self) -> str:
+        """"ready" (hybrid ranking), "embedding (n of m)" (lexical until then) or "off"."""
+        if self.dense is not None:
+            return "ready"
+        return self.embedding.status if self.embedding is not None else "off"
+
+    def wait_for_vectors(self, timeout: float | None = None) -> bool:
+        """Waits for a background embedding (if any); True when the vectors are in."""
+        if self.embedding is not None:
+            self.embedding.wait(timeout)
         return self.dense is not None
 
     def __len__(self) -> int:

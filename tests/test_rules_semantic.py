@@ -101,7 +101,7 @@ def test_a_semantic_scorer_is_asked_once_per_draft_with_every_unit() -> None:
     turns = [Turn(role="agent", text="给您补一张20元优惠券，已经发到账户。"), Turn(role="customer", text="不行")]
     Validator(scorer=scorer)("好的，我再核实一下，稍后回复您。", turns)
     assert len(scorer.calls) == 1
-    assert "稍后回复您。" in scorer.calls[0][0] + scorer.calls[0][-1] or any("稍后" in t for t in scorer.calls[0])
+    assert "好的，我再核实一下，稍后回复您。" in scorer.calls[0]  # the draft's units
     assert any("优惠券" in t for t in scorer.calls[0])  # the round's agent turns are read too
 
 
@@ -144,7 +144,7 @@ def test_invisible_characters_do_not_hide_a_phrase_from_either_tier() -> None:
 def test_shipped_heads_cover_every_head_with_a_calibrated_threshold() -> None:
     heads = shipped_heads()
     assert heads.names == HEADS
-    assert heads.vectors.shape[1] == heads.coef.shape[0] or heads.vectors.shape[0] == heads.coef.shape[0]
+    assert heads.vectors.shape[0] == heads.coef.shape[0] and heads.coef.shape[1] == len(HEADS)
     report = heads.meta["report"]
     for name in HEADS:
         assert 0.5 <= report[name]["threshold"] < 1.0

@@ -3,6 +3,7 @@ so it answers before /readyz is ready)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import anyio
@@ -10,7 +11,6 @@ from fastapi import APIRouter
 
 from coach.api.schemas_validate import ValidateRequest, ValidateResponse, response_dict
 from coach.rules import validate
-from coach.rules.registry import DEFAULT_FAILURE_POLICY
 
 router = APIRouter(tags=["validation"])
 
@@ -19,7 +19,6 @@ router = APIRouter(tags=["validation"])
 async def validate_draft(request: ValidateRequest) -> dict[str, Any]:
     """Validation request -> validation response (see docs/api.md). The semantic tier encodes the
     draft's clauses (CPU work of a few milliseconds), so it runs in a worker thread."""
-    result = await anyio.to_thread.run_sync(
-        validate, request.draft, request.turns, request.policy, request.locale, DEFAULT_FAILURE_POLICY, request.reader_locale
-    )
+    check = partial(validate, request.draft, request.turns, request.policy, request.locale, reader_locale=request.reader_locale)
+    result = await anyio.to_thread.run_sync(check)
     return response_dict(result)

@@ -90,6 +90,36 @@ def test_capitulation_with_a_ceiling_is_over_authority() -> None:
     assert "over_authority" not in rules(SEMANTIC("行吧，您说多少就是多少。"))
 
 
+@pytest.mark.parametrize(
+    ("draft", "cap", "expected"),
+    [
+        # the grant head reads the benefit in one clause, its sum stands beside it with no cue
+        ("实在对不起，这台冰箱的货款我们全部退给您，一共2399元，明天到账。", Money(amount=80, currency="CNY"), {"over_authority"}),
+        ("實在對不起，這台冰箱的貨款我們全部退給您，一共2399元，明天到帳。", Money(amount=80, currency="TWD"), {"over_authority"}),
+        ("We're refunding the whole stay, $640, to your card today.", Money(amount=50, currency="USD"), {"over_authority"}),
+        ("We're refunding the whole stay, $40, to your card today.", Money(amount=50, currency="USD"), set()),
+        # the sum beside the benefit is the order's, the benefit names its own
+        ("您的订单是2399元，为表歉意我们全部退给您50元。", Money(amount=80, currency="CNY"), set()),
+        # two sums in the sentence: which one is the benefit's is not known, so nothing is guessed
+        ("货款我们全部退给您，运费20元和安装费300元。", Money(amount=80, currency="CNY"), set()),
+        # another currency is not compared
+        ("We're refunding the whole stay, £640, to your card today.", Money(amount=50, currency="USD"), set()),
+    ],
+)
+def test_a_granted_benefit_whose_sum_is_above_the_ceiling(draft: str, cap: Money, expected: set[str]) -> None:
+    scorer = FakeScorer({"grant": ["全部退给您", "全部退給您", "refunding the whole stay"]})
+    assert rules(Validator(scorer=scorer)(draft, policy=Policy(max_compensation=cap))) == expected
+
+
+def test_a_benefit_and_its_bare_sum_beside_it_are_one_concession() -> None:
+    scorer = FakeScorer({"grant": ["refunding the whole stay"]})
+    assert rules(Validator(scorer=scorer)("We're refunding the whole stay, $640, to your card today.")) == set()
+    # a second benefit with a sum of its own is a second concession
+    scorer = FakeScorer({"grant": ["shipping is on us"]})
+    draft = "Shipping is on us, and I'll refund $40 to your card today."
+    assert rules(Validator(scorer=scorer)(draft)) == {"double_concession"}
+
+
 def test_the_customers_words_handed_back_are_parroting_only() -> None:
     turns = [Turn(role="customer", text="叫你们领导过来，我不跟你说，你自己看着办！")]
     result = SEMANTIC("好的，马上把你们领导叫过来，我不跟你说，你自己看着办。", turns)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from coach.rules.base import violation
 from coach.rules.messages import wording
-from coach.rules.offers import amounts_in
+from coach.rules.offers import amounts_in, money_in
 from coach.types import Severity, Violation
 
 if TYPE_CHECKING:
@@ -25,9 +25,11 @@ _EPS = 0.005
 
 
 def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
-    """Units (clauses or sentences) that hold an offer the lexical reader judged."""
+    """Units (clauses or sentences) that hold an offer the lexical reader judged, or its cue (the
+    clause "we're refunding the whole stay," of "… $640 to your card" gives nothing else)."""
     spans = [ctx.span(c) for c in ctx.clauses]
-    return {i for i, (s, e) in enumerate(spans) for j in judged if s <= j.offer.span[0] < e}
+    reach = [(j.offer.span[0] if j.offer.cue is None else j.offer.cue, j.offer.span[1]) for j in judged]
+    return {i for i, (s, e) in enumerate(spans) for a, b in reach if a < e and s < b}
 
 
 def _restates(ctx: DraftContext, unit: str) -> bool:
@@ -38,6 +40,17 @@ def _restates(ctx: DraftContext, unit: str) -> bool:
     if ctx.state.standing_amount is not None:
         known.append(ctx.state.standing_amount)
     return bool(amounts) and all(any(abs(a - k) < 0.005 for k in known) for a in amounts)
+
+
+def _names_bare_sum(ctx: DraftContext, i: int, judged: tuple) -> bool:
+    """The flagged unit names no sum while its sentence holds an offer the reader read as a bare
+    sum: the sum is the amount of this unit's benefit ("we're refunding the whole stay, $640"),
+    one concession, not two."""
+    parent = ctx.parents[i] if ctx.parents else -1
+    if parent < 0 or money_in(ctx.clauses[i].text):
+        return False
+    s, e = ctx.span(ctx.clauses[parent])
+    return any(j.offer.kind == "money" and s <= j.offer.span[0] < e for j in judged)
 
 
 def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
@@ -55,6 +68,7 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     granted = [
         i for i in ctx.flagged("grant")
         if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not _restates(ctx, ctx.clauses[i].text)
+        and not _names_bare_sum(ctx, i, judged)
     ]
     for i in granted:  # a unit that gives two benefits at once counts twice
         units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
@@ -140,6 +154,31 @@ class OverAuthority:
             if over_single or over_total:
                 message, hint = wording(self.id, "default", ctx.reader_script)
                 out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
+        return out + self._granted_above(ctx, cap.amount, cap.currency, [v.span for v in out])
+
+
+    def _granted_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
+        """The semantic reading: a unit the grant head flags that names a sum above the cap, or,
+        when the unit names none, a sentence around it that names exactly one ("我们全部退给您，
+        一共2399元"). Units the lexical reader judged are left to it."""
+        read = _units_read(ctx, ctx.judged) if ctx.lexical else set()
+        out: list[Violation] = []
+        for i in ctx.flagged("grant"):
+            unit = ctx.clauses[i]
+            if i in read or ctx.quoted(unit.start, unit.end) or _restates(ctx, unit.text):
+                continue
+            sums = money_in(unit.text)
+            span = ctx.span(unit)
+            parent = ctx.parents[i] if ctx.parents else -1
+            if not sums and parent >= 0:
+                around = set(money_in(ctx.clauses[parent].text))
+                sums = list(around) if len(around) == 1 else []
+                span = ctx.span(ctx.clauses[parent])  # the finding covers the sum it names
+            if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
+                if not any(s < span[1] and span[0] < e for s, e in taken):
+                    message, hint = wording(self.id, "default", ctx.reader_script)
+                    out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
+                    taken.append(span)
         return out
 
 

@@ -32,6 +32,7 @@ class FoundOffer(NamedTuple):
     mode: Mode
     span: tuple[int, int]
     evidence: str
+    cue: int | None = None  # where its offer cue starts in the original text ("we're refunding … $640")
 
     @property
     def is_money(self) -> bool:
@@ -54,13 +55,21 @@ def find_offers(text: str) -> list[FoundOffer]:
 
 def amounts_in(norm_text: str) -> list[float]:
     """Every sum of money written in a normalised text, offered or not ("the 20 cny voucher")."""
-    found = []
+    return [amount for amount, _ in money_in(norm_text)]
+
+
+def money_in(norm_text: str) -> list[tuple[float, str]]:
+    """Every sum of money written in a normalised text, with its currency, in order of appearance;
+    a stretch read both ways ("$20 元") counts once."""
+    found: list[tuple[int, float, str]] = []
+    taken: list[tuple[int, int]] = []
     for pattern in (lx.MONEY_BEFORE, lx.MONEY_AFTER):
         for m in pattern.finditer(norm_text):
-            amount, _ = _money_value(m)
-            if amount is not None:
-                found.append(amount)
-    return found
+            amount, currency = _money_value(m)
+            if amount is not None and _free(taken, m.start(), m.end()):
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), amount, currency or "CNY"))
+    return [(amount, currency) for _, amount, currency in sorted(found)]
 
 
 def find_offers_in(norm: Normalized) -> list[FoundOffer]:
@@ -84,13 +93,15 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
         w_start = max(c_start, m.start - (60 if t[m.start:m.start + 1].isascii() else 40))
         before = hits.within(w_start, m.start, "")
         after = hits.within(m.end, m.end + 12, "")
-        if not m.inherent and not _offered(t, before, after, w_start, m.start, m.end):
+        cue = m.start if m.inherent else _offered(t, before, after, w_start, m.start, m.end)
+        if cue is None:
             continue
         if m.kind == "capitulation" and any("negation" in h.tags and h.start >= m.start - 6 for h in before):
             continue
         mode = _mode(before, after, m, min(c_end, m.end + 12))
         start, end = norm.span(m.start, m.end)
-        found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end]))
+        found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end],
+                                norm.span(min(cue, m.start), m.end)[0]))
     return found
 
 
@@ -113,28 +124,30 @@ def _clause(ends: list[int], pos: int, n: int) -> tuple[int, int]:
     return (ends[i - 1] if i else 0), (ends[i] if i < len(ends) else n)
 
 
-def _offered(t: str, before: list[Hit], after: list[Hit], w_start: int, m_start: int, m_end: int) -> bool:
-    """An offer cue before the benefit (or a giving word right after it), no negation on the way,
-    and not the customer's demand quoted back. `before`/`after`: the marker hits around it."""
+def _offered(t: str, before: list[Hit], after: list[Hit], w_start: int, m_start: int, m_end: int) -> int | None:
+    """Where the offer's cue starts, when there is an offer cue before the benefit (or a giving
+    word right after it), no negation on the way, and it is not the customer's demand quoted
+    back; else None. `before`/`after`: the marker hits around it."""
     cues = [h for h in before if "cue" in h.tags]
     if cues:
         cue_start = max(cues, key=lambda h: (h.end, -h.start)).start
     elif any("cue_after" in h.tags and h.start <= m_end + 3 for h in after):
         cue_start = m_start
     else:
-        return False
+        return None
     # English words are longer: look further back for "can't" before "offer".
     reach = 12 if t[max(0, cue_start - 1):cue_start + 1].isascii() else 4
     low = max(w_start, cue_start - reach)
     for h in before:
         if "negation" in h.tags and h.start >= low:
             if not (h.word.startswith("不") and t[h.start - 1:h.start] == "要"):  # "要不再给您…": how about
-                return False
+                return None
     demands = [h for h in before if "demand" in h.tags]
     if not demands:
-        return True
+        return cue_start
     demand_end = max(h.end for h in demands)
-    return any("cue" in h.tags and h.start >= demand_end and h.word not in lx.WEAK_CUES for h in before)
+    mine = any("cue" in h.tags and h.start >= demand_end and h.word not in lx.WEAK_CUES for h in before)
+    return cue_start if mine else None
 
 
 def _mode(before: list[Hit], after: list[Hit], m: _Mention, a_end: int) -> Mode:

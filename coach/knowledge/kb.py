@@ -72,6 +72,17 @@ class KnowledgeBase:
         parts = [self.glossary.expand(term_weights(text, w), text, weight=w) for text, w in texts]
         return self._rank(merge(*parts), texts, k)
 
+    def prepare_turns(self, conversations: Sequence[Sequence[Turn]]) -> None:
+        """Starts encoding the query texts of many conversations in batches, in a background
+        thread, in the given order (batch tools: a search for a conversation whose texts are
+        under way waits for their batch). Nothing happens without vectors."""
+        dense = self.dense
+        prepare = getattr(dense.encoder, "prepare_in_background", None) if dense is not None else None
+        if prepare is None:
+            return
+        texts = [t for turns in conversations for t, _ in latest_customer_texts(turns) if t.strip()]
+        prepare(texts)
+
     def get(self, passage_id: str) -> Passage:
         i = self._by_id.get(passage_id) if isinstance(passage_id, str) else None
         if i is None:

@@ -76,39 +76,66 @@ def embed_queries(texts: Sequence[str]) -> np.ndarray:
 
 class QueryEncoder:
     """Query vectors, kept for the most recent texts (a conversation's earlier turns come back
-    with every new turn); `prepare` encodes many texts in one batch (the eval runner). No lock
-    around the encoders: both release the GIL while they compute."""
+    with every new turn). `prepare` encodes many texts in batches (the eval runner: one batch
+    costs less than its texts one by one, and a background thread keeps ahead of the runner); a
+    text asked for while its batch is under way waits for that batch instead of encoding twice.
+    No lock around the encoders: both release the GIL while they compute."""
 
-    def __init__(self, size: int = QUERY_CACHE) -> None:
+    def __init__(self, size: int = QUERY_CACHE, embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> None:
         self.size = size
+        self.embed = embed or embed_queries
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pending: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self.batches = 0
 
     def _keep(self, text: str, vec: np.ndarray) -> None:
         vec.setflags(write=False)
-        with self._lock:
-            self._memo[text] = vec
-            self._memo.move_to_end(text)
-            while len(self._memo) > self.size:
-                self._memo.popitem(last=False)
+        self._memo[text] = vec
+        self._memo.move_to_end(text)
+        while len(self._memo) > self.size:
+            self._memo.popitem(last=False)
 
     def __call__(self, text: str) -> np.ndarray:
         with self._lock:
             vec = self._memo.get(text)
+            waiting = self._pending.get(text) if vec is None else None
+        if waiting is not None and waiting.wait(60.0):
+            with self._lock:
+                vec = self._memo.get(text)
         if vec is None:
-            vec = embed_queries([text])[0]
-            self._keep(text, vec)
+            vec = np.asarray(self.embed([text])[0], dtype=np.float32)
+            with self._lock:
+                self._keep(text, vec)
         return vec
 
-    def prepare(self, texts: Sequence[str], batch: int = 64) -> int:
-        """Encodes the texts not yet known, `batch` at a time; returns how many were new."""
+    def prepare(self, texts: Sequence[str], batch: int = 32) -> int:
+        """Encodes the texts not yet known, `batch` at a time, in order; returns how many were new."""
         with self._lock:
-            todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        for at in range(0, len(todo), batch):
+            todo = list(dict.fromkeys(t for t in texts if t not in self._memo and t not in self._pending))
+            events = [threading.Event() for _ in range(0, len(todo), batch)]
+            for n, at in enumerate(range(0, len(todo), batch)):
+                for t in todo[at:at + batch]:
+                    self._pending[t] = events[n]
+        for n, at in enumerate(range(0, len(todo), batch)):
             chunk = todo[at:at + batch]
-            for text, vec in zip(chunk, embed_queries(chunk)):
-                self._keep(text, vec)
+            try:
+                vecs = self.embed(chunk)
+                with self._lock:
+                    for text, vec in zip(chunk, vecs):
+                        self._keep(text, np.asarray(vec, dtype=np.float32))
+                    self.batches += 1
+            finally:
+                with self._lock:
+                    for t in chunk:
+                        self._pending.pop(t, None)
+                events[n].set()
         return len(todo)
+
+    def prepare_in_background(self, texts: Sequence[str], batch: int = 32) -> threading.Thread:
+        thread = threading.Thread(target=self.prepare, args=(list(texts), batch), name="coach-query-batches", daemon=True)
+        thread.start()
+        return thread
 
     def cache_clear(self) -> None:
         with self._lock:

@@ -59,9 +59,12 @@ def model():  # noqa: ANN201 - OnnxE5
 
 
 def encode_queries(texts: Sequence[str]) -> np.ndarray:
+    """One text per call: int8 activations are quantised per call, so a query batched with others
+    would get a slightly different vector than alone, and a ranking must not depend on that."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    return model().embed(list(texts), QUERY_PREFIX)
+    m = model()
+    return np.concatenate([m.embed([t], QUERY_PREFIX) for t in texts])
 
 
 def encode_passages(texts: Sequence[str]) -> np.ndarray:

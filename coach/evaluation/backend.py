@@ -50,6 +50,8 @@ class PipelineBackend:
     check_template: Callable[[str], None]  # raises NotFound/InvalidInput for an unknown template
     default_template: str | None
     aclose: Callable[[], Awaitable[None]] | None = None
+    # starts encoding the scenarios' retrieval queries in batches ahead of the runner
+    prepare: Callable[[Sequence[Sequence[Turn]]], None] | None = None
 
 
 def eval_settings(settings: Settings, backend: Backend) -> Settings:
@@ -85,5 +87,6 @@ def build_backend(settings: Settings, backend: Backend, cache: ResponseCache | N
         if llm is not None:
             await llm.aclose()
 
+    prepare = getattr(knowledge, "prepare_turns", None)
     return PipelineBackend(suggest=coach.suggest, backend=backend, model=coach.model, check_template=check_template,
-                           default_template=coach.prompts.get(None).ref, aclose=aclose)
+                           default_template=coach.prompts.get(None).ref, aclose=aclose, prepare=prepare)

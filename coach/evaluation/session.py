@@ -119,6 +119,8 @@ def run_eval(options: EvalOptions, settings: Settings, *, factory: BackendFactor
     total = len(scenarios) * len(templates) * options.repeat
     bar = ProgressBar(total, err) if options.progress else None
     runner = Runner(backend.suggest, validate_reply, reply_concessions, judge=judge, progress=bar)
+    if backend.prepare is not None:  # the queries' vectors in batches, ahead of the runner
+        backend.prepare([item.scenario.conversation.turns for item in scenarios])
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     run_options = RunOptions(templates=templates, repeat=options.repeat, concurrency=options.concurrency)

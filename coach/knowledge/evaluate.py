@@ -49,3 +49,10 @@ def hit_at_k(retriever: Retriever, items: Sequence[Labelled], k: int = 3) -> tup
     """(share of queries with a right passage in the top k, the queries that missed)."""
     misses = [it for it in items if not is_hit(retriever.search(it.q, k), it.expect)]
     return (1.0 - len(misses) / len(items)) if items else 0.0, misses
+
+
+def sop_half(query_id: str) -> str:
+    """The fixed split of a labelled set into halves, chosen before any tuning: queries whose
+    number is odd ("s-001", "t-003") tune, even ones report. Every script falls about evenly."""
+    digits = "".join(ch for ch in query_id if ch.isdigit())
+    return "tune" if digits and int(digits) % 2 == 1 else "report"

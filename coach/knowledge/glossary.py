@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
+from coach.errors import ConfigError
 from coach.knowledge.tokenize import tokenize
 from coach.text import to_simplified
 
+FILE_NAME = "glossary.yaml"  # optional, in a guidelines folder
 EN_WEIGHT = 0.8  # an English word's Chinese terms: the query's only lexical signal, so near 1
 ZH_WEIGHT = 0.4  # a Chinese synonym's terms: a hint next to the query's own words
 
@@ -60,11 +63,32 @@ class Glossary:
         return cls({}, {})
 
     @classmethod
-    def bundled(cls) -> Glossary:
-        raw = resources.files("coach").joinpath("data", "glossary.yaml").read_text(encoding="utf-8")
+    def parse(cls, raw: str, name: str = "glossary.yaml") -> Glossary:
+        """A glossary from YAML text (`en:` and `zh:` maps of a word to the corpus' terms); a
+        ConfigError naming the file when it is not that."""
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
-        data = yaml.load(raw, Loader=loader) or {}
+        try:
+            data = yaml.load(raw, Loader=loader) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"glossary file {name} is not valid YAML: {exc}") from exc
+        if not isinstance(data, dict) or any(not isinstance(data.get(k) or {}, dict) for k in ("en", "zh")):
+            raise ConfigError(f"glossary file {name} must map 'en' and 'zh' to word -> [terms] maps")
         return cls(data.get("en") or {}, data.get("zh") or {})
+
+    @classmethod
+    def bundled(cls) -> Glossary:
+        return cls.parse(resources.files("coach").joinpath("data", "glossary.yaml").read_text(encoding="utf-8"))
+
+    @classmethod
+    def for_folder(cls, folder: Path) -> Glossary:
+        """A company's own glossary (`glossary.yaml` beside its guidelines), or none."""
+        path = Path(folder).expanduser() / FILE_NAME
+        if not path.is_file():
+            return cls.empty()
+        try:
+            return cls.parse(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"glossary file {path} cannot be read: {exc}") from exc
 
     def __bool__(self) -> bool:
         return bool(self.en_words or self.en_phrases or self.zh)

@@ -4,8 +4,13 @@ Ranking (see benchmarks/RESULTS.md for the numbers behind it):
 - BM25 over Simplified rjieba terms, the query expanded through the bilingual glossary
   (English words and Chinese synonyms map to the corpus' own terms, at a lower weight);
 - when the passages have vectors (bundled corpus: precomputed; custom corpora: embedded in batches
-  and cached by content, in the background in the service: lexical ranking until then), the BM25 scores and the cosine similarities are fused (`coach.knowledge.fusion`).
-A query none of whose terms (glossary expansions included) is known gets no passages.
+  and cached by content, in the background in the service: lexical ranking until then), the BM25
+  scores and the dense similarities are fused (`coach.knowledge.fusion`), the lexical side weighing
+  more where the corpus has a glossary (it was written for that corpus) than where it has none.
+A query none of whose terms (glossary expansions included) is known is ranked by the vectors alone
+when it reads as words of another language (an English question over Chinese guidelines: every
+Latin word a whole word of the encoder's vocabulary); otherwise, or without vectors, it gets no
+passages (the vectors cannot tell an off-topic query from an on-topic one).
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from coach.errors import NotFound
 from coach.knowledge.bm25 import Bm25Index, top_k
-from coach.knowledge.fusion import LEXICAL_WEIGHT, fuse
+from coach.knowledge.encoders.e5 import reads_as_words
+from coach.knowledge.fusion import fuse, lexical_weight_for
 from coach.knowledge.glossary import Glossary
 from coach.knowledge.store import PassageColumns
 from coach.knowledge.query import check_k, check_query, latest_customer_texts, merge, term_weights
@@ -47,7 +53,7 @@ class KnowledgeBase:
         self.glossary = glossary or Glossary.empty()
         self.dense = dense
         self.embedding: EmbeddingJob | None = None  # the passages' vectors being embedded (loader)
-        self.lexical_weight = LEXICAL_WEIGHT
+        self.lexical_weight = lexical_weight_for(bool(self.glossary))
 
     # -- the Retriever protocol -------------------------------------------------------------
     def search(self, query: str, k: int = 5) -> list[Passage]:
@@ -66,6 +72,17 @@ class KnowledgeBase:
         parts = [self.glossary.expand(term_weights(text, w), text, weight=w) for text, w in texts]
         return self._rank(merge(*parts), texts, k)
 
+    def prepare_turns(self, conversations: Sequence[Sequence[Turn]]) -> None:
+        """Starts encoding the query texts of many conversations in batches, in a background
+        thread, in the given order (batch tools: a search for a conversation whose texts are
+        under way waits for their batch). Nothing happens without vectors."""
+        dense = self.dense
+        prepare = getattr(dense.encoder, "prepare_in_background", None) if dense is not None else None
+        if prepare is None:
+            return
+        texts = [t for turns in conversations for t, _ in latest_customer_texts(turns) if t.strip()]
+        prepare(texts)
+
     def get(self, passage_id: str) -> Passage:
         i = self._by_id.get(passage_id) if isinstance(passage_id, str) else None
         if i is None:
@@ -81,10 +98,13 @@ class KnowledgeBase:
     def _rank(self, weights: dict[str, float], texts: list[tuple[str, float]], k: int) -> list[Passage]:
         dense = self.dense  # read once: a background embedding may swap it in meanwhile
         lexical = self.bm25.scores(weights)
-        if lexical is None:  # no known term: no passages (the dense side never answers alone)
-            return []
+        if lexical is None and (dense is None or not any(reads_as_words(t) for t, _ in texts)):
+            return []  # no known term, and nothing the vectors could read across languages
         semantic = dense.scores(texts) if dense is not None else None
-        combined = fuse(lexical, semantic, self.lexical_weight)
+        if lexical is None:  # no known term: the vectors alone (cross-lingual queries)
+            combined = semantic - float(semantic.min()) + 1e-3  # positive, same order
+        else:
+            combined = fuse(lexical, semantic, self.lexical_weight)
         return [self.columns.passage(i, round(float(combined[i]), 4)) for i in top_k(combined, k)]
 
     def lexical_only(self) -> KnowledgeBase:

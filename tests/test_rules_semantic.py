@@ -114,10 +114,11 @@ def test_a_granted_benefit_whose_sum_is_above_the_ceiling(draft: str, cap: Money
 def test_a_benefit_and_its_bare_sum_beside_it_are_one_concession() -> None:
     scorer = FakeScorer({"grant": ["refunding the whole stay"]})
     assert rules(Validator(scorer=scorer)("We're refunding the whole stay, $640, to your card today.")) == set()
-    # a second benefit with a sum of its own is a second concession
-    scorer = FakeScorer({"grant": ["shipping is on us"]})
-    draft = "Shipping is on us, and I'll refund $40 to your card today."
+    # a clause that names a benefit of its own beside another is a second concession
+    scorer = FakeScorer({"grant": ["waive the shipping fee"]})
+    draft = "I'll waive the shipping fee, and refund $40 to your card today."
     assert rules(Validator(scorer=scorer)(draft)) == {"double_concession"}
+
 
 
 def test_the_customers_words_handed_back_are_parroting_only() -> None:

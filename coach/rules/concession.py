@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from coach.rules.base import violation
+from coach.rules.entitlement import entitled_unit
 from coach.rules.messages import wording
 from coach.rules.offers import amounts_in, money_in
 from coach.types import Severity, Violation
@@ -53,6 +54,21 @@ def _names_bare_sum(ctx: DraftContext, i: int, judged: tuple) -> bool:
     return any(j.offer.kind == "money" and s <= j.offer.span[0] < e for j in judged)
 
 
+def _more_in_sentences(ctx: DraftContext, units: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], str]]:
+    """A sentence the multi_grant head reads as giving two benefits, where fewer than two
+    concessions were found inside it (its second clause, "这个季度的管理费也一起免掉", read alone
+    fell short): the missing ones, spanned by the sentence."""
+    extra: list[tuple[tuple[int, int], str]] = []
+    for p in sorted({p for p in ctx.parents if p >= 0}):
+        if not ctx.fires("multi_grant", p) or ctx.quoted(*ctx.clauses[p][:2]):
+            continue
+        s, e = ctx.span(ctx.clauses[p])
+        inside = sum(kind == "offer" and s <= a and b <= e for (a, b), kind in units)
+        if 1 <= inside < 2:
+            extra.append(((s, e), "offer"))
+    return extra
+
+
 def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     """What the draft gives, in order: ("offer", span) for each new concession (the offer
     reader's, plus units the grant head reads that the reader did not), ("invite", span) for each
@@ -69,9 +85,11 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
         i for i in ctx.flagged("grant")
         if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not _restates(ctx, ctx.clauses[i].text)
         and not _names_bare_sum(ctx, i, judged)
+        and not entitled_unit(ctx.clauses[i].text, ctx.sentence_of(i).text)
     ]
     for i in granted:  # a unit that gives two benefits at once counts twice
         units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
+    units += _more_in_sentences(ctx, units)
     units += [
         (ctx.span(ctx.clauses[i]), "invite") for i in ctx.flagged("invite")
         if i not in read and i not in granted and not ctx.quoted(*ctx.clauses[i][:2])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.rules.clauses import Clause, split_units
+from coach.rules.entitlement import entitled_kind, under_warranty
 from coach.rules.normalize import Normalized, normalize
 from coach.rules.offers import find_offers_in
 from coach.rules.parroting import copied_run
@@ -73,6 +74,11 @@ class DraftContext:
         fires too (the clause is the sharper span)."""
         hits = [i for i in range(len(self.clauses)) if self.fires(head, i)]
         return [i for i in hits if not any(j != i and self.clauses[j].within(self.clauses[i]) for j in hits)]
+
+    def sentence_of(self, i: int) -> Clause:
+        """The sentence holding unit i (the unit itself when it is one)."""
+        parent = self.parents[i] if self.parents else -1
+        return self.clauses[parent] if parent >= 0 else self.clauses[i]
 
     def span(self, clause: Clause) -> tuple[int, int]:
         """The clause's [start, end) in the original draft."""
@@ -131,6 +137,8 @@ def read_draft(
     state = round_state(turns)
     found = find_offers_in(norm)
     judged = tuple(concessions(found, state)) if found else ()
+    if judged:
+        judged = owed_not_given(judged, norm, clauses)
     signals = None
     heads: tuple[str, ...] = ()
     thresholds = None
@@ -152,6 +160,20 @@ def read_draft(
         thresholds=thresholds, round_granted=round_granted, lexical=lexical, parroted=parroted,
         parents=tuple(next((j for j, s in enumerate(clauses) if j != i and c.within(s)), -1) for i, c in enumerate(clauses)),
     )
+
+
+def owed_not_given(judged: tuple[Judged, ...], norm: Normalized, units: tuple[Clause, ...]) -> tuple[Judged, ...]:
+    """A repair, replacement or visit offered in a sentence under warranty is owed: not a
+    concession (entitlement.py)."""
+    out = []
+    for j in judged:
+        if j.concession and entitled_kind(j.offer.kind):
+            at = j.offer.span[0]
+            holding = [u for u in units if norm.span(u.start, u.end)[0] <= at < norm.span(u.start, u.end)[1]]
+            if holding and under_warranty(max(holding, key=lambda u: u.end - u.start).text):
+                j = j._replace(concession=False)
+        out.append(j)
+    return tuple(out)
 
 
 def prefetch(scorer: Scorer, drafts: Sequence[tuple[str, Sequence[Turn]]]) -> None:

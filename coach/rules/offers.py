@@ -237,7 +237,9 @@ def _amounts(t: str, matches: Iterable[re.Match[str]], hits: Hits, taken: list[t
 
 def _near_taken(t: str, taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool:
     """A form word or 补偿 next to an amount, in the same clause, belongs to that amount's offer
-    ("20元代金券", "补偿20元", "refund the full $120")."""
+    ("20元代金券", "补偿20元", "refund the full $120"), and so does a gift word just before one."""
+    if kind == "extra":  # "送您一张50元的优惠券": the gift is the voucher that follows
+        return any(0 <= a - e <= 4 and not lx.CLAUSE_END.search(t, e, a) for a, _ in taken)
     if kind not in lx.MONEY_KINDS:
         return False
     for a, b in taken:

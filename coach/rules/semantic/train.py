@@ -44,12 +44,12 @@ BLEND = 0.35
 def labels_of(row: dict) -> dict[str, int | None]:
     """Each head's label for a row; None where the row does not say (the head skips the row).
     `grants` (how many benefits, 0-2) and `capitulation` come only with some files; a row that
-    grants nothing says 0 for both."""
+    grants nothing says 0 for both. A row's `skip` lists heads it says nothing reliable about."""
     grant = row.get("grant", "none")
     gives = grant == "new"
     grants = row.get("grants")
     capitulation = row.get("capitulation")
-    return {
+    labels = {
         "authority": int(row.get("authority", 0)),
         "grant": int(gives),
         "invite": int(grant == "invite"),
@@ -58,12 +58,35 @@ def labels_of(row: dict) -> dict[str, int | None]:
         "capitulation": int(capitulation) if capitulation is not None else (None if gives else 0),
         "multi_grant": int(grants >= 2) if grants is not None else (None if gives else 0),
     }
+    for head in row.get("skip", ()):  # heads the row must not teach ("skip": ["hostile"])
+        labels[head] = None
+    return labels
+
+
+def count_grants(rows: list[dict]) -> list[dict]:
+    """Fragments of one reply tell when a whole sentence gives two benefits: two pieces inside it
+    labelled "new". Such a sentence line without its own `grants` gets that count (a multi_grant
+    positive). One piece "new" says nothing (a piece may hold two benefits, "free X and Y"), so
+    other sentences and the pieces keep no count."""
+    by_reply: dict[str, list[dict]] = {}
+    for row in rows:
+        if row.get("reply"):
+            by_reply.setdefault(str(row["reply"]), []).append(row)
+    out = []
+    for row in rows:
+        pieces = [r for r in by_reply.get(str(row.get("reply", "")), ()) if r is not row and r["norm"] in row["norm"]]
+        given = sum(r.get("grant") == "new" for r in pieces)
+        if given >= 2 and "grants" not in row and row.get("grant") == "new":
+            row = {**row, "grants": given}
+        out.append(row)
+    return out
 
 
 def load_rows(folder: Path) -> list[dict]:
     rows: list[dict] = []
     seen: set[str] = set()
     for path in sorted(folder.glob("*.jsonl")):
+        parsed = []
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -71,12 +94,14 @@ def load_rows(folder: Path) -> list[dict]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise SystemExit(f"{path.name}:{number}: not JSON ({exc})") from None
-            text = normalize(str(row.get("text", ""))).text.strip()
+            parsed.append({**row, "norm": normalize(str(row.get("text", ""))).text.strip()})
+        for row in count_grants(parsed):
+            text = row["norm"]
             if text and text not in seen:
                 seen.add(text)
                 # Pieces of one reply share a split (a sentence holds its clauses).
                 group = f"{path.stem}/{row['reply']}" if row.get("reply") else text
-                rows.append({**row, "norm": text, "group": group})
+                rows.append({**row, "group": group})
     return rows
 
 

@@ -1,9 +1,9 @@
 """`coach feedback`: what agents said about the suggestions (stored by POST /v1/feedback).
 
-    coach feedback export [--out FILE] [--db PATH] [--name NAME] [--force]
+    coach feedback export [--out FILE] [--db PATH|URL] [--name NAME] [--force]
         edited and rejected cases -> a scenario set for `coach eval run` (YAML; JSON for *.json);
         never into the shipped sets (eval/scenarios/) unless --force
-    coach feedback stats [--db PATH]
+    coach feedback stats [--db PATH|URL]
         counts per verdict, as JSON
 """
 
@@ -25,24 +25,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "(eval/scenarios/) unless --force")
     export.add_argument("--force", action="store_true",
                         help="write --out even inside the shipped scenario sets (then regenerate the baseline)")
-    export.add_argument("--db", type=Path, help="feedback database (default: COACH_DATABASE)")
+    export.add_argument("--db", help="feedback database: SQLite file or postgresql:// URL (default: COACH_DATABASE)")
     export.add_argument("--name", default="feedback", help="name of the scenario set (default: feedback)")
     export.set_defaults(handler=_export)
 
     stats = inner.add_parser("stats", help="how many suggestions were accepted, edited, rejected")
-    stats.add_argument("--db", type=Path, help="feedback database (default: COACH_DATABASE)")
+    stats.add_argument("--db", help="feedback database: SQLite file or postgresql:// URL (default: COACH_DATABASE)")
     stats.set_defaults(handler=_stats)
 
 
-def _store(db: Path | None):  # noqa: ANN202 - imported lazily to keep `coach --help` fast
+def _store(db: str | None):  # noqa: ANN202 - imported lazily to keep `coach --help` fast
+    """A store for reading: a missing SQLite file is an error, not a new empty database."""
     from coach.config import get_settings
-    from coach.errors import ConfigError
+    from coach.db.url import parse_database
     from coach.feedback import FeedbackStore
 
-    path = db if db is not None else get_settings().database
-    if not path.exists():
-        raise ConfigError(f"no feedback database at {path} (set COACH_DATABASE or pass --db)")
-    return FeedbackStore(path)
+    target = parse_database(db, setting="--db") if db is not None else parse_database(get_settings().database)
+    return FeedbackStore(target, create_if_empty=False)
 
 
 def _export(args: argparse.Namespace) -> int:

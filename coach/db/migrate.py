@@ -109,9 +109,11 @@ def check_schema(engine: sa.Engine, target: DatabaseTarget, *, create_if_empty: 
     return head_revision()
 
 
-def upgrade(engine: sa.Engine, target: DatabaseTarget, *, only_if_empty: bool = False) -> tuple[str | None, str | None]:
-    """Migrates to the head in one transaction; returns the revisions before and after. A SQLite
-    file from before migrations is stamped with the baseline first (after checking its columns)."""
+def upgrade(engine: sa.Engine, target: DatabaseTarget, *, only_if_empty: bool = False,
+            revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrates to `revision` (the head) in one transaction; returns the revisions before and after.
+    A SQLite file from before migrations is stamped with the baseline first (after checking its
+    columns)."""
     with engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE") as connection, connection.begin():
         state = read_state(connection)  # under the write lock: another process may have done it
         if only_if_empty and not state.empty:
@@ -127,7 +129,7 @@ def upgrade(engine: sa.Engine, target: DatabaseTarget, *, only_if_empty: bool = 
             state = SchemaState(BASELINE, state.tables)
         elif state.revision is not None and state.revision not in known_revisions():
             raise mismatch(state, target) or SchemaMismatch("unknown revision")
-        command.upgrade(alembic_config(connection), "head")
+        command.upgrade(alembic_config(connection), revision)
         return state.revision, read_state(connection).revision
 
 

@@ -1,8 +1,7 @@
 """PostgreSQL for the tests: one throwaway cluster per test session (benchmarks/pg_cluster.py),
 a migrated template database, and a fresh copy of it per test.
 
-    from tests.pg_harness import database_url, pg_cluster, pg_template  # noqa: F401  (fixtures)
-
+The fixtures are registered for every module in tests/conftest.py (one cluster per session).
 `database_url` is parametrised over both backends: each test that takes it runs once on a SQLite
 file and once on PostgreSQL. Without PostgreSQL's server binaries the PostgreSQL half is skipped,
 saying where they were looked for; under CI (CI=true) that is a failure, never a skip (.ci/run

@@ -29,7 +29,7 @@ from coach.evaluation.shipped import refuse_shipped_sets, shipped_sets_folder
 from coach.feedback import FeedbackEntry, FeedbackStore, ShownRecord, _verbatim, scenarios_from_feedback
 from coach.types import Conversation
 
-from tests.pg_harness import database_url, pg_cluster, pg_template  # noqa: F401  (fixtures)
+
 
 CONV = {
     "locale": "zh-CN",

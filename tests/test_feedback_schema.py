@@ -20,7 +20,7 @@ from coach.db.migrate import head_revision
 from coach.errors import ConfigError, SchemaMismatch
 from coach.feedback import FeedbackEntry, FeedbackStore
 
-from tests.pg_harness import empty_database_url, pg_cluster, pg, pg_template  # noqa: F401  (fixtures)
+from tests.pg_harness import pg
 
 # The table as coach made it before migrations (SQLite only), with two rows of that time.
 LEGACY_DDL = """

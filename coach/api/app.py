@@ -33,7 +33,8 @@ BOUNDED_PATHS = ("/v1/suggestions",)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime(settings or get_settings())
-    feedback_service = FeedbackService(FeedbackStore(runtime.settings.database))
+    feedback_service = FeedbackService(FeedbackStore(runtime.settings.database),
+                                       cooldown_s=runtime.settings.database_retry_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -87,5 +87,5 @@ def render_html(report: Report) -> str:
 <dt>acceptance rate</dt><dd>used ÷ shown</dd><dt>edit rate</dt><dd>edited ÷ used</dd>
 <dt>edit distance</dt><dd>between an edited suggestion and what the agent sent: characters changed (Levenshtein), and that as a share of the longer text; means over the edited ones</dd>
 <dt>(unknown)</dt><dd>verdicts whose suggestion response was not recorded and that did not say it</dd>
-</dl><p class="muted">one query per view: {timings}</p></main></body></html>
+</dl><p class="muted">from the database in two queries (every breakdown is a sum over the first): {timings}</p></main></body></html>
 """

@@ -143,11 +143,17 @@ def figures(sums: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def day_key(value: object, zone: timezone) -> str:
+    """YYYY-MM-DD of a day as the days query gives it: that text (SQLite), or the moment the day
+    begins (PostgreSQL)."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).date().isoformat()
+    return str(value)[:10]
+
+
 def group_key(dimension: str, value: object) -> str:
     if value is None:
         return UNKNOWN
     if dimension == "degraded":
         return "degraded" if value in (True, 1) else "not degraded"
-    if dimension == "day":
-        return str(value)[:10]
     return str(value)

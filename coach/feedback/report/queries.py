@@ -1,9 +1,14 @@
-"""One SQL query per view of the report, the same code over SQLite and PostgreSQL.
+"""The report's numbers from the database in two queries, the same code over SQLite and PostgreSQL.
 
-Each view (the totals, one per breakdown, the days) is a single statement: the suggestions shown
-and the verdicts are each summed per group within the range, then put together (UNION ALL) and
-summed again. On PostgreSQL the indexes on `created_at` carry every column a view reads, so a view
-is an index-only scan of the range. The views run side by side, each on its own connection.
+- `dimensions`: the range's suggestions shown and verdicts, counted per template, model, strategy,
+  locale and degraded at once (and per verdict). The totals and each of the five breakdowns are sums
+  over its rows (a few hundred to a few thousand groups), made in Python by coach.feedback.report.rollup.
+- `days`: the same per calendar day in the time zone asked for.
+
+Each is one statement: the suggestions shown and the verdicts each grouped, put together with
+UNION ALL. The rows are read twice in all, not once per view: at 1,000,000 verdicts one query per
+view took 7 passes over the table (benchmarks/RESULTS.md). The two run side by side, each on its
+own connection.
 """
 
 from __future__ import annotations
@@ -18,24 +23,18 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from coach.db.schema import feedback, suggestions_shown
-from coach.feedback.report.model import (
-    DIMENSIONS,
-    Breakdown,
-    Figures,
-    Group,
-    Report,
-    ReportRange,
-    figures,
-    group_key,
-)
+from coach.feedback.report.model import DIMENSIONS, Report, ReportRange
+from coach.feedback.report.rollup import assemble
 
-_SUMS = ("shown", "accepted", "edited", "rejected", "measured", "distance_sum", "ratio_sum")
+DIMENSION_COLUMNS: tuple[str, ...] = tuple(name for name, _ in DIMENSIONS)
 
 
 class local_day(FunctionElement[Any]):  # noqa: N801 - used like a SQL function
-    """The calendar day (YYYY-MM-DD) of a UTC timestamp column, `minutes` east of UTC."""
+    """The calendar day of a UTC timestamp column, `minutes` east of UTC: on PostgreSQL the moment
+    that day begins (date_bin, plain arithmetic: cheaper per row than a time zone conversion; 14 or
+    newer), on SQLite the day's YYYY-MM-DD. coach.feedback.report.model.day_key reads both."""
 
-    inherit_cache = True
+    inherit_cache = False  # `minutes` is in the SQL text: a statement cached for one offset must not serve another
     name = "local_day"
 
     def __init__(self, column: sa.ColumnElement[Any], minutes: int) -> None:
@@ -46,7 +45,9 @@ class local_day(FunctionElement[Any]):  # noqa: N801 - used like a SQL function
 @compiles(local_day, "postgresql")
 def _day_postgresql(element: local_day, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
-    return f"CAST(({column} AT TIME ZONE 'UTC') + INTERVAL '{element.minutes} minutes' AS DATE)"
+    sign, minutes = ("-" if element.minutes < 0 else "+"), abs(element.minutes)
+    origin = f"2000-01-01 00:00:00{sign}{minutes // 60:02d}:{minutes % 60:02d}"  # a local midnight
+    return f"date_bin(INTERVAL '1 day', {column}, TIMESTAMPTZ '{origin}')"
 
 
 @compiles(local_day, "sqlite")
@@ -55,71 +56,43 @@ def _day_sqlite(element: local_day, compiler: Any, **kw: Any) -> str:
     return f"date({column}, '{element.minutes:+d} minutes')" if element.minutes else f"substr({column}, 1, 10)"
 
 
-def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
-
-
-def _zero() -> sa.ColumnElement[Any]:
-    return sa.literal_column("0")
-
-
-def view_query(key: str | None, span: ReportRange) -> sa.Select[Any]:
-    """The query of one view: `key` a dimension column, "day", or None (the totals)."""
-    def key_of(table: sa.Table) -> sa.ColumnElement[Any]:
-        if key is None:
-            return sa.literal_column("'all'")
-        if key == "day":
-            return local_day(table.c.created_at, span.utc_offset_minutes)
-        return table.c[key]
+def grouped_query(by: str, span: ReportRange) -> sa.Select[Any]:
+    """`by` "dimensions" or "days": rows of (keys..., kind, n, measured, distance_sum, ratio_sum),
+    `kind` "shown" (n: suggestions) or a verdict (n: verdicts; the edit distance sums)."""
+    def keys(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+        if by == "days":
+            return [local_day(table.c.created_at, span.utc_offset_minutes).label("day")]
+        return [table.c[name] for name in DIMENSION_COLUMNS]
 
     def within(table: sa.Table) -> sa.ColumnElement[bool]:
         return sa.and_(table.c.created_at >= span.start, table.c.created_at < span.end)
 
-    def grouped(query: sa.Select[Any], by: sa.ColumnElement[Any]) -> sa.Select[Any]:
-        return query if key is None else query.group_by(by)  # the totals: one group, no GROUP BY
-
-    shown_key = key_of(suggestions_shown).label("key")
-    shown = grouped(sa.select(
-        shown_key, sa.func.sum(suggestions_shown.c.shown).label("shown"),
-        *(_zero().label(name) for name in _SUMS[1:]),
-    ).where(within(suggestions_shown)), shown_key)
-    verdict = feedback.c.verdict
-    edited = verdict == "edited"
-    measured = sa.and_(edited, feedback.c.edit_distance.is_not(None))
-    verdict_key = key_of(feedback).label("key")
-    verdicts = grouped(sa.select(
-        verdict_key, _zero().label("shown"),
-        _count(verdict == "accepted").label("accepted"), _count(edited).label("edited"),
-        _count(verdict == "rejected").label("rejected"), _count(measured).label("measured"),
-        sa.func.sum(sa.case((measured, feedback.c.edit_distance))).label("distance_sum"),
-        sa.func.sum(sa.case((measured, feedback.c.edit_ratio))).label("ratio_sum"),
-    ).where(within(feedback)), verdict_key)
-    both = sa.union_all(shown, verdicts).subquery("both")
-    return (sa.select(both.c.key, *(sa.func.sum(both.c[name]).label(name) for name in _SUMS))
-            .group_by(both.c.key).order_by(both.c.key))
+    shown_keys = keys(suggestions_shown)
+    shown = (sa.select(*shown_keys, sa.literal_column("'shown'").label("kind"),
+                       sa.func.sum(suggestions_shown.c.shown).label("n"), sa.literal_column("0").label("measured"),
+                       sa.literal_column("0").label("distance_sum"), sa.literal_column("0.0").label("ratio_sum"))
+             .where(within(suggestions_shown)).group_by(*shown_keys))
+    verdict_keys = keys(feedback)
+    verdicts = (sa.select(*verdict_keys, feedback.c.verdict.label("kind"), sa.func.count().label("n"),
+                          sa.func.count(feedback.c.edit_distance).label("measured"),
+                          sa.func.sum(feedback.c.edit_distance).label("distance_sum"),
+                          sa.func.sum(feedback.c.edit_ratio).label("ratio_sum"))
+                .where(within(feedback)).group_by(*verdict_keys, feedback.c.verdict))
+    return sa.union_all(shown, verdicts)  # type: ignore[return-value]
 
 
-def _run_view(engine: sa.Engine, key: str | None, span: ReportRange) -> tuple[list[dict[str, Any]], float]:
+def _run(engine: sa.Engine, by: str, span: ReportRange) -> tuple[list[dict[str, Any]], float]:
     started = time.perf_counter()
     with engine.connect() as conn:
-        rows = [dict(row) for row in conn.execute(view_query(key, span)).mappings()]
+        rows = [dict(row) for row in conn.execute(grouped_query(by, span)).mappings()]
     return rows, round((time.perf_counter() - started) * 1000, 1)
 
 
-def build_report(engine: sa.Engine, span: ReportRange, *, database: str = "", parallel: int = 4) -> Report:
-    """Every view of the report over `span`; views run on up to `parallel` connections at once."""
-    views: list[str | None] = [None, *(name for name, _ in DIMENSIONS), "day"]
-    with ThreadPoolExecutor(max(1, parallel)) as pool:
-        results = dict(zip(views, pool.map(lambda key: _run_view(engine, key, span), views)))
-    query_ms = {str(key or "totals"): ms for key, (_, ms) in results.items()}
-    total_rows = results[None][0]
-    totals = Figures(**figures(total_rows[0] if total_rows else {}))
-    breakdowns = []
-    for name, heading in DIMENSIONS:
-        groups = [Group(key=group_key(name, row["key"]), **figures(row)) for row in results[name][0]]
-        groups.sort(key=lambda g: (-g.shown, -g.used - g.rejected, g.key))
-        breakdowns.append(Breakdown(dimension=name, heading=heading, groups=tuple(groups)))
-    by_day = {group_key("day", row["key"]): row for row in results["day"][0]}
-    days = tuple(Group(key=day, **figures(by_day.get(day, {}))) for day in span.days())
-    return Report(database=database, range=span, generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                  totals=totals, breakdowns=tuple(breakdowns), days=days, query_ms=query_ms)
+def build_report(engine: sa.Engine, span: ReportRange, *, database: str = "", parallel: bool = True) -> Report:
+    """The report over `span`: the two queries (side by side unless `parallel` is false), then sums."""
+    with ThreadPoolExecutor(2 if parallel else 1) as pool:
+        (dimension_rows, dimension_ms), (day_rows, day_ms) = pool.map(
+            lambda by: _run(engine, by, span), ("dimensions", "days"))
+    return assemble(dimension_rows, day_rows, span, database=database,
+                    generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    query_ms={"dimensions": dimension_ms, "days": day_ms})

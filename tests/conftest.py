@@ -24,4 +24,4 @@ def _isolated_feedback_database(tmp_path_factory: pytest.TempPathFactory, monkey
 # PostgreSQL: one throwaway cluster for the whole session, shared by every module (a fixture
 # imported into each module would be one cluster per module). `database_url` runs a test on both
 # backends; see tests/pg_harness.py.
-from tests.pg_harness import database_url, empty_database_url, pg_cluster, pg_template  # noqa: E402, F401
+from tests.pg_harness import database_url, empty_database_url, pg_cluster, pg_shared, pg_template  # noqa: E402, F401

@@ -43,7 +43,10 @@ def upgrade() -> None:
     op.create_index("suggestions_shown_request", "suggestions_shown", ["request_id"])
     op.create_index("suggestions_shown_created", "suggestions_shown", ["created_at"], postgresql_include=SHOWN_REPORT_COLUMNS)
     op.create_index("feedback_created", "feedback", ["created_at"], postgresql_include=FEEDBACK_REPORT_COLUMNS)
-    if not context.is_offline_mode():
+    if context.is_offline_mode():
+        op.execute("-- rows stored before revision 0002 keep no edit distance, strategy or locale: "
+                   "only `coach db upgrade` itself (not this script) fills them in")
+    else:
         _fill_existing_rows()
 
 

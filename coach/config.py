@@ -36,7 +36,11 @@ class Settings(BaseSettings):
     guidelines_dir: Path | None = Field(default=None, validation_alias="COACH_GUIDELINES_DIR")
     prompts_dir: Path | None = Field(default=None, validation_alias="COACH_PROMPTS_DIR")
     cache_dir: Path | None = Field(default=None, validation_alias="COACH_CACHE_DIR")
-    database: Path = Field(default=Path("coach-feedback.sqlite3"), validation_alias="COACH_DATABASE")
+    # The feedback database: a SQLite file path (embedded default) or a postgresql:// URL (coach.db.url).
+    database: str = Field(default="coach-feedback.sqlite3", min_length=1, validation_alias="COACH_DATABASE")
+    # After the database was found unreachable, /v1/feedback answers 503 at once for this long (its
+    # Retry-After) before trying the database again.
+    database_retry_s: float = Field(default=5.0, ge=0.1, le=300, validation_alias="COACH_DATABASE_RETRY_S")
     max_repairs: int = Field(default=2, ge=0, le=5, validation_alias="COACH_MAX_REPAIRS")
     deadline_s: float = Field(default=8.0, gt=0, validation_alias="COACH_DEADLINE_S")
     # hybrid: BM25 + glossary + dense vectors (best recall, English queries included; the query

@@ -68,3 +68,22 @@ class ProtectedPath(InvalidInput):
     """A write would land among files coach ships and pins (the scenario sets under eval/scenarios/)."""
 
     code = "protected_path"
+
+
+class SchemaMismatch(ConfigError):
+    """The database's schema is not the one this coach was written for (behind: run
+    `coach db upgrade`; ahead: a newer coach migrated it). Nothing is read or written."""
+
+    code = "schema_mismatch"
+
+
+class StoreUnavailable(CoachError):
+    """The feedback database cannot be reached or refused the operation; the caller should retry
+    after `retry_after` seconds. Nothing was stored."""
+
+    code = "store_unavailable"
+
+    def __init__(self, message: str, *, retry_after: float = 5.0, unreachable: bool = True) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.unreachable = unreachable  # False: the database answered, and refused

@@ -42,3 +42,12 @@ QUEUE_WAIT = Histogram(
 SHED = Counter("coach_shed_total", "requests answered 429 by the in-flight bound, by reason", ["route", "reason"], registry=REGISTRY)
 REJECTED = Counter("coach_rejected_requests_total", "requests refused before routing, by reason", ["reason"], registry=REGISTRY)
 FEEDBACK = Counter("coach_feedback_total", "agent feedback stored, by verdict", ["verdict"], registry=REGISTRY)
+FEEDBACK_STORE_ERRORS = Counter(
+    "coach_feedback_store_errors_total", "feedback database operations that failed (503 to the caller), by operation",
+    ["operation"], registry=REGISTRY,
+)
+SHOWN = Counter("coach_suggestions_shown_total", "suggestions sent to agents and recorded for the feedback report", registry=REGISTRY)
+SHOWN_DROPPED = Counter(
+    "coach_suggestions_shown_dropped_total", "suggestion responses not recorded for the feedback report (database away)",
+    registry=REGISTRY,
+)

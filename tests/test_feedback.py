@@ -1,13 +1,19 @@
-"""Feedback: the SQLite store, POST/GET /v1/feedback, and `coach feedback export` to scenarios."""
+"""Feedback: the store, POST/GET /v1/feedback, and `coach feedback export` to scenarios.
+
+Every test that touches the database runs twice, on a SQLite file and on a real PostgreSQL server
+(`database_url`, tests/pg_harness.py). The schema's migrations and the start-up check are in
+tests/test_feedback_schema.py; several servers on one database in tests/test_feedback_servers.py.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,11 +21,15 @@ from hypothesis import strategies as st
 from coach.api.app import create_app
 from coach.cli import main
 from coach.config import Settings
+from coach.db import make_engine, parse_database
+from coach.db.schema import feedback, suggestions_shown
 from coach.errors import ProtectedPath
 from coach.evaluation.scenarios import load_paths
 from coach.evaluation.shipped import refuse_shipped_sets, shipped_sets_folder
-from coach.feedback import FeedbackEntry, FeedbackStore, _verbatim, scenarios_from_feedback
+from coach.feedback import FeedbackEntry, FeedbackStore, ShownRecord, _verbatim, scenarios_from_feedback
 from coach.types import Conversation
+
+
 
 CONV = {
     "locale": "zh-CN",
@@ -32,8 +42,18 @@ def _entry(verdict: str, text: str = "很抱歉让您久等了，我马上为您
                          conversation=Conversation.model_validate(CONV), **kw)  # type: ignore[arg-type]
 
 
-def test_store_round_trip_and_counts(tmp_path) -> None:
-    store = FeedbackStore(tmp_path / "sub" / "fb.db")
+def rows(url: str, table: sa.Table = feedback) -> list[dict[str, object]]:
+    """The table's rows, read straight from the database (not through the store)."""
+    engine = make_engine(parse_database(url))
+    try:
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.execute(sa.select(table).order_by(table.c.id)).mappings()]
+    finally:
+        engine.dispose()
+
+
+def test_store_round_trip_and_counts(database_url: str) -> None:
+    store = FeedbackStore(database_url)
     a = store.add(_entry("accepted", degraded=False, source="llm"))
     e = store.add(_entry("edited", final_text="您好，我马上核实并在今天下午回电。"))
     r = store.add(FeedbackEntry(verdict="rejected", suggestion="x", request_id="r-2", reason="too vague"))
@@ -46,12 +66,49 @@ def test_store_round_trip_and_counts(tmp_path) -> None:
     assert back[1].conversation is None and back[1].reason == "too vague"
     assert store.entries(("accepted",))[0].degraded is False
     assert [x.id for x in store.entries(newest_first=True, limit=2)] == [3, 2]
+    store.dispose()
+
+
+def test_sqlite_file_and_its_folder_are_made_on_first_use(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "sub" / "fb.db")
+    assert store.add(_entry("accepted")).id == 1 and (tmp_path / "sub" / "fb.db").is_file()
+    store.dispose()
+
+
+def test_edit_distance_and_dimensions_are_stored(database_url: str) -> None:
+    store = FeedbackStore(database_url)
+    conversation = Conversation.model_validate(
+        {"turns": [{"role": "customer", "text": "你們到底能不能解決？不行就叫你們領導來！"}]})
+    # What the service recorded when it sent the suggestion response...
+    store.record_shown(ShownRecord(request_id="r-shown", shown=2, template="reply@v1", model="qwen2.5",
+                                   degraded=True), conversation)
+    # ...fills what a verdict leaves out; what the verdict says wins.
+    edited = store.add(FeedbackEntry(verdict="edited", suggestion="您好，我馬上為您處理。", final_text="您好，我馬上為您查詢。",
+                                     request_id="r-shown", model="sent-by-desk"))
+    assert (edited.template, edited.model, edited.degraded, edited.locale) == ("reply@v1", "sent-by-desk", True, "zh-TW")
+    assert edited.strategy and edited.edit_distance == 2 and edited.edit_ratio == pytest.approx(2 / 11, abs=1e-4)
+    # No record of the response: strategy and locale are read from the conversation.
+    plain = store.add(FeedbackEntry(verdict="accepted", suggestion="Sure.", request_id="r-unknown",
+                                    conversation=Conversation.model_validate(
+                                        {"turns": [{"role": "customer", "text": "Where is my parcel? Get me your manager."}]})))
+    assert plain.locale == "en" and plain.strategy and plain.template is None and plain.edit_distance == 0
+    rejected = store.add(FeedbackEntry(verdict="rejected", suggestion="x", request_id="r-none"))
+    assert (rejected.edit_distance, rejected.strategy, rejected.locale) == (None, None, None)
+    stored = rows(database_url)
+    assert [(r["template"], r["model"], r["locale"], r["edit_distance"], r["degraded"]) for r in stored] == [
+        ("reply@v1", "sent-by-desk", "zh-TW", 2, True), (None, None, "en", 0, None), (None, None, None, None, None)]
+    shown = rows(database_url, suggestions_shown)
+    assert [(r["request_id"], r["shown"], r["locale"]) for r in shown] == [("r-shown", 2, "zh-TW")]
+    assert shown[0]["strategy"] == stored[0]["strategy"]
+    store.dispose()
 
 
 @pytest.fixture
-def client(tmp_path) -> TestClient:
-    settings = Settings(_env_file=None, COACH_DATABASE=str(tmp_path / "fb.db"), COACH_BACKEND="offline")  # type: ignore[call-arg]
-    return TestClient(create_app(settings))
+def client(database_url: str) -> Iterator[TestClient]:
+    settings = Settings(_env_file=None, COACH_DATABASE=database_url, COACH_BACKEND="offline")  # type: ignore[call-arg]
+    app = create_app(settings)
+    yield TestClient(app)
+    app.state.feedback.store.dispose()  # no connection left open on the server
 
 
 @pytest.mark.parametrize(
@@ -81,12 +138,12 @@ def test_post_feedback(client: TestClient, body: dict[str, object], status: int)
         assert response.json()["error"]["code"] == "invalid_input"
 
 
-def test_posted_feedback_lands_in_sqlite_and_listing(client: TestClient, tmp_path) -> None:
+def test_posted_feedback_lands_in_the_database_and_listing(client: TestClient, database_url: str) -> None:
     client.post("/v1/feedback", json={"verdict": "rejected", "suggestion": "不行", "request_id": "abc", "conversation": CONV})
     client.post("/v1/feedback", json={"verdict": "accepted", "suggestion": "好的", "request_id": "abd"})
-    rows = sqlite3.connect(tmp_path / "fb.db").execute("SELECT verdict, request_id, conversation_json FROM feedback ORDER BY id").fetchall()
-    assert [(v, r) for v, r, _ in rows] == [("rejected", "abc"), ("accepted", "abd")]
-    assert json.loads(rows[0][2])["turns"][0]["text"] == CONV["turns"][0]["text"]
+    stored = rows(database_url)
+    assert [(r["verdict"], r["request_id"]) for r in stored] == [("rejected", "abc"), ("accepted", "abd")]
+    assert json.loads(str(stored[0]["conversation_json"]))["turns"][0]["text"] == CONV["turns"][0]["text"]
     listing = client.get("/v1/feedback/recent", params={"limit": 1}).json()
     assert listing["counts"] == {"accepted": 1, "edited": 0, "rejected": 1}
     assert [i["request_id"] for i in listing["items"]] == ["abd"]
@@ -102,8 +159,8 @@ def test_verbatim_pattern_matches_only_that_reply(text: str) -> None:
     assert not pattern.search(text + "再见了")
 
 
-def test_export_builds_loadable_scenarios(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "fb.db"
+def test_export_builds_loadable_scenarios(tmp_path, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = database_url
     store = FeedbackStore(db)
     store.add(_entry("accepted"))
     store.add(_entry("edited", text="这事我定不了。", final_text="我来跟进，今天下午回电给您。"))
@@ -129,11 +186,18 @@ def test_export_builds_loadable_scenarios(tmp_path, capsys: pytest.CaptureFixtur
     assert json.loads(capsys.readouterr().out)["counts"] == {"accepted": 1, "edited": 1, "rejected": 2}
 
 
-def test_export_without_cases_or_database(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["feedback", "export", "--db", str(tmp_path / "missing.db")]) == 2
-    db = tmp_path / "fb.db"
-    FeedbackStore(db).add(_entry("accepted"))
-    assert main(["feedback", "export", "--db", str(db)]) == 1
+def test_export_without_cases_or_database(tmp_path, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    if "://" in database_url:
+        missing = database_url.rsplit("/", 1)[0] + "/no_such_database"
+        said = "no_such_database"
+    else:
+        missing = str(tmp_path / "missing.db")
+        said = f"no feedback database at {missing}"
+    assert main(["feedback", "export", "--db", missing]) == 2
+    assert said in capsys.readouterr().err
+    assert not Path(missing).exists()  # reading never makes a database
+    FeedbackStore(database_url).add(_entry("accepted"))
+    assert main(["feedback", "export", "--db", database_url]) == 1
     assert "no edited or rejected case" in capsys.readouterr().err
 
 

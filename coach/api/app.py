@@ -22,6 +22,7 @@ from coach.api.runtime import Runtime
 from coach.config import Settings, get_settings
 from coach.drafting.llm_transport import base_url_hint
 from coach.feedback import FeedbackStore
+from coach.feedback.service import FeedbackService
 
 log = logging.getLogger("coach.api")
 
@@ -32,9 +33,12 @@ BOUNDED_PATHS = ("/v1/suggestions",)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime(settings or get_settings())
+    feedback_service = FeedbackService(FeedbackStore(runtime.settings.database),
+                                       cooldown_s=runtime.settings.database_retry_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await feedback_service.check_at_start()  # a schema behind the code's stops the start here
         loading = asyncio.create_task(runtime.load())
         checking = asyncio.create_task(runtime.check_llm(after=loading))  # for /readyz; never awaited by it
         log.info("coach %s starting (backend %s)", __version__, runtime.settings.resolved_backend)
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if not task.done():
                     task.cancel()
             await runtime.aclose()  # the LLM client's connections
+            await feedback_service.aclose()
 
     app = FastAPI(
         title="coach",
@@ -63,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in _ROUTERS:
         app.include_router(module.router)
-    app.state.feedback_store = FeedbackStore(runtime.settings.database)
+    app.state.feedback = feedback_service
     _install_middleware(app, runtime.settings)
     install_service_openapi(app, BOUNDED_PATHS)
     install_docs_ui(app)

@@ -18,6 +18,7 @@ from coach.errors import (
     NotFound,
     NotReady,
     Overloaded,
+    StoreUnavailable,
     TemplateError,
 )
 
@@ -28,6 +29,7 @@ _STATUS: dict[type[CoachError], int] = {
     NotReady: 503,
     Overloaded: 429,
     ConfigError: 503,
+    StoreUnavailable: 503,
     LLMError: 502,
 }
 
@@ -50,7 +52,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CoachError)
     async def _coach_error(request: Request, exc: CoachError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, Overloaded):
+        if isinstance(exc, (Overloaded, StoreUnavailable)):
             headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return JSONResponse(error_body(exc.code, exc.message, exc.detail), status_code=status_for(exc), headers=headers)
 

@@ -18,7 +18,7 @@ from coach import __version__
 from coach.config import Settings
 from coach.errors import CoachError
 
-_COMMAND_MODULES = ("serve", "suggest", "validate", "guidelines", "prompts", "eval", "feedback", "doctor")
+_COMMAND_MODULES = ("serve", "suggest", "validate", "guidelines", "prompts", "eval", "feedback", "db", "doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,6 +55,25 @@ def multiprocess_metrics_dir() -> Iterator[Path]:
         shutil.rmtree(created, ignore_errors=True)
 
 
+def check_feedback_database(database: str) -> None:
+    """Before any worker starts: a schema behind this coach's stops `coach serve` with the command
+    to run (SchemaMismatch); an empty SQLite file gets its tables once, not by each worker; an
+    unreachable database is said and the service starts (suggestions do not need it)."""
+    import sys
+
+    from coach.errors import StoreUnavailable
+    from coach.feedback.store import FeedbackStore
+
+    store = FeedbackStore(database)
+    try:
+        store.check()
+    except StoreUnavailable as exc:
+        print(f"coach: warning: {exc.message}; starting anyway: /v1/feedback answers 503 until it is back",
+              file=sys.stderr)
+    finally:
+        store.dispose()
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -64,6 +83,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.reload_prompts:
         os.environ["COACH_RELOAD_PROMPTS"] = "1"
     settings = get_settings()
+    check_feedback_database(settings.database)
     graceful = args.graceful_timeout if args.graceful_timeout is not None else settings.deadline_s + 5
     with ExitStack() as stack:
         if args.workers > 1:

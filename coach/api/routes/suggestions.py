@@ -16,7 +16,9 @@ from coach.api.deps import RuntimeDep, SettingsDep
 from coach.api.errors import error_body
 from coach.api.schemas_suggestions import SuggestionRequest, SuggestionResponseOut, response_dict
 from coach.errors import CoachError
+from coach.feedback.entry import ShownRecord
 from coach.pipeline import CoachEvent
+from coach.types import Conversation
 
 log = logging.getLogger("coach.api.suggestions")
 router = APIRouter(tags=["suggestions"])
@@ -81,6 +83,36 @@ async def sse_stream(events: AsyncIterator[CoachEvent], keepalive_s: float = 0.0
         yield sse_frame("error", error_body("internal_error", "the suggestion failed"))
 
 
+def shown_record(response: dict[str, Any]) -> ShownRecord | None:
+    """What the feedback report keeps of a suggestion response (no customer text)."""
+    if not response.get("request_id") or not response.get("suggestions"):
+        return None
+    return ShownRecord(request_id=str(response["request_id"]), shown=len(response["suggestions"]),
+                       template=response.get("template"), model=response.get("model"),
+                       degraded=response.get("degraded"))
+
+
+async def recording_done(events: AsyncIterator[CoachEvent], request: Request,
+                         conversation: Conversation) -> AsyncIterator[CoachEvent]:
+    """The events unchanged; the `done` response is recorded as shown (in the background). Closing
+    this closes `events` (the pipeline stops when the client goes)."""
+    try:
+        async for event in events:
+            if event.kind == "done":
+                record_shown(request, event.data, conversation)
+            yield event
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def record_shown(request: Request, response: dict[str, Any], conversation: Conversation) -> None:
+    record = shown_record(response)
+    if record is not None:
+        request.app.state.feedback.record_shown_soon(record, conversation)
+
+
 def wants_stream(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return any(part.split(";")[0].strip() == SSE_MEDIA_TYPE for part in accept.split(","))
@@ -104,8 +136,10 @@ async def suggest(body: SuggestionRequest, request: Request, runtime: RuntimeDep
     coach.check(conversation)  # a bad template is a 4xx before any streaming starts
     if wants_stream(request):
         return StreamingResponse(
-            sse_stream(coach.stream(conversation), settings.sse_keepalive_s),
+            sse_stream(recording_done(coach.stream(conversation), request, conversation), settings.sse_keepalive_s),
             media_type=SSE_MEDIA_TYPE,
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return response_dict(await coach.suggest(conversation))
+    response = response_dict(await coach.suggest(conversation))
+    record_shown(request, response, conversation)
+    return response

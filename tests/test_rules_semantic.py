@@ -121,6 +121,26 @@ def test_a_benefit_and_its_bare_sum_beside_it_are_one_concession() -> None:
 
 
 
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        # a repair owed under warranty, beside a goodwill voucher: one concession
+        ("很抱歉。您的冰箱还在保修期内，我们会安排师傅免费上门维修。另外送您一张50元的优惠券。", set()),
+        ("您的洗衣機還在保固期內，我們會安排師傅到府免費維修。另外送您一張100元的折價券。", set()),
+        ("The dryer is under warranty, so a technician will repair it at no charge. I've also put a $15 credit on your account.", set()),
+        # the same repair with no warranty is given: two concessions
+        ("我们会安排师傅免费上门维修，另外送您一张50元的优惠券。", {"double_concession"}),
+        # an extended warranty is a benefit given, not a warranty owed
+        ("這次的維修費用全免，另外再送您一年的延長保固。", {"double_concession"}),
+    ],
+)
+def test_what_is_owed_under_warranty_is_not_given(draft: str, expected: set[str]) -> None:
+    # the fake reads the normalised (Simplified, lower-case) units
+    scorer = FakeScorer({"grant": ["免费上门维修", "免费维修", "repair it at no charge", "优惠券", "折价券", "credit",
+                                   "维修费用全免", "延长保固"]})
+    assert rules(Validator(scorer=scorer)(draft)) == expected
+
+
 def test_the_customers_words_handed_back_are_parroting_only() -> None:
     turns = [Turn(role="customer", text="叫你们领导过来，我不跟你说，你自己看着办！")]
     result = SEMANTIC("好的，马上把你们领导叫过来，我不跟你说，你自己看着办。", turns)

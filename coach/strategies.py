@@ -18,6 +18,9 @@ STRATEGIES: dict[str, str] = {
     "Restate the standing offer, acknowledge the gap, and propose a callback at a concrete time.",
     "confirm_offer": "The customer accepts the standing offer: confirm it warmly and say what "
     "happens next. Add nothing to it.",
+    "refund_owed": "The customer was charged twice: the duplicate is owed back. Apologise, say the "
+    "extra charge will be refunded to the original payment method after verification and when it "
+    "arrives; it is a refund owed, not a goodwill voucher, and no voucher replaces it.",
     "first_offer": "Calm the feelings first, then make ONE modest concrete gesture (the amount in "
     "these notes), well below the private ceiling. Never name the ceiling; no second offer.",
     "raise_in_callback": "This is a callback round with no concession yet: one raise is allowed. "

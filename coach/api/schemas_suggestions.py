@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +25,13 @@ class SuggestionRequest(BaseModel):
     case: Case = Case()
     n: int = Field(default=1, ge=1, le=3, description="candidate replies")
     template: str | None = Field(default=None, max_length=100, description="name@vN; default the newest reply")
+    now: datetime | None = Field(
+        default=None, description="the agent desktop's clock (ISO 8601, with its UTC offset); default: when the request arrives"
+    )
+    timezone: str | None = Field(
+        default=None, max_length=64,
+        description="the customer's IANA timezone (Asia/Shanghai); proposed callback times are never before `now` there",
+    )
 
     def to_conversation(self) -> Conversation:
         return Conversation.model_validate(self.model_dump())

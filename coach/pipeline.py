@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class Coach:
         validate: Validate | None = None,
         k: int = RETRIEVAL_K,
     ) -> None:
+        self._clocked = analyse is None  # the bundled analysis reads the request's clock
         if analyse is None:
             from coach.situation import analyse
         if validate is None:
@@ -215,6 +217,8 @@ class Coach:
 
     def _situation(self, conversation: Conversation) -> Situation:
         try:
+            if self._clocked:  # the request's instant, read here at the edge; the analysis stays pure
+                return self.analyse(conversation, now=datetime.now(UTC), default_zone=self.settings.timezone)  # type: ignore[call-arg]
             return self.analyse(conversation)
         except Exception:  # a bug there must not cost the agent a reply
             log.exception("situation analysis failed; drafting from the script alone")

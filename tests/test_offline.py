@@ -129,6 +129,14 @@ def test_keep_purpose_back_never_mentions_warranty_or_cost() -> None:
             assert not re.search(r"保修|免费|收费|費|费用|warranty|free|charge|cost", draft.text, re.I), draft.text
 
 
+def test_every_reply_cites_a_passage_of_the_bundled_guidelines() -> None:
+    """Issue 11: every offline reply cites at least one of the passages it was given."""
+    for row in ROWS:
+        for _, conv in variants(row)[:3]:
+            for draft in compose(analyse(conv), guideline_passages()[:40], 2):
+                assert draft.citations, (row.id, draft.text)
+
+
 def test_no_citation_without_a_fitting_passage() -> None:
     row = next(r for r in ROWS if r.id == "hans-manager")
     situation = analyse(conversation(row, "zh-CN", row.policy, None))

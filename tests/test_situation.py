@@ -59,7 +59,13 @@ ROWS: list[Row] = [
     Row("hant-first-offer", (c("包裹晚了兩週，我要求賠償100元！"),), "zh-Hant", "first_offer", ("ask_compensation",), offer=20),
     Row("en-first-offer", (c("My parcel is two weeks late. I want a refund of $100."),), "en", "first_offer", ("ask_compensation",), policy=P80USD, offer=20),
     Row("en-at-fault-fault", (c("Your technician broke my router and now it is not working."),), "en", "first_offer", ("report_fault",), case=AT_FAULT, offer=20),
-    Row("hans-small-demand", (c("给我补偿10块钱就行"),), "zh-Hans", "first_offer", ("ask_compensation",), offer=10),
+    Row("hans-small-demand", (c("快递晚了一天，给我补偿10块钱就行"),), "zh-Hans", "first_offer", ("ask_compensation",), offer=10),
+    # Nothing known of the case yet: no gesture before it is (issue 11).
+    Row("hans-money-unknown-case", (c("给我补偿10块钱就行"),), "zh-Hans", "assess_and_follow_up", ("ask_compensation",)),
+    # A duplicate charge is owed back as a refund, not met with a voucher (issue 11).
+    Row("hans-refund-owed", (c("你们系统把我的会员费扣了两次，我查了银行流水。"),), "zh-Hans", "refund_owed", (), case=AT_FAULT),
+    Row("hant-refund-owed", (c("同一筆訂單你們扣了我兩次錢，快退給我！"),), "zh-Hant", "refund_owed", ()),
+    Row("en-refund-owed", (c("You charged my card twice for the same order. I need that money back, rent is due."),), "en", "refund_owed", ("ask_compensation",), policy=P80USD, case=AT_FAULT),
     Row("hans-no-ceiling", (c("我要求赔偿损失"),), "zh-Hans", "assess_and_follow_up", ("ask_compensation",), policy=Policy()),
     Row("en-no-ceiling", (c("I expect compensation for this."),), "en", "assess_and_follow_up", ("ask_compensation",), policy=Policy()),
     # --- conceded this round: hold and propose a callback ---------------------------------------
@@ -102,7 +108,7 @@ ROWS: list[Row] = [
     Row("en-open-manager", (c("Still waiting on my ticket, get me your manager"),), "en", "open_ticket_follow_up", ("demand_manager", "ask_status"), case=OPEN),
     Row("hans-closed", (c("上次反映的问题你们必须给我解决，我要赔偿！"),), "zh-Hans", "closed_ticket_hold", ("ask_compensation",), case=CLOSED),
     Row("en-closed", (c("I've called three times already about this, fix it!"),), "en", "closed_ticket_hold", ("repeat_contact",), case=CLOSED),
-    Row("hant-closed-at-fault", (c("上次的問題你們要負責，賠償我"),), "zh-Hant", "first_offer", ("ask_compensation",), case=Case(ticket="closed", company_at_fault=True), offer=20),
+    Row("hant-closed-at-fault", (c("上次寄來的花瓶摔碎了，你們要負責，賠償我"),), "zh-Hant", "first_offer", ("ask_compensation",), case=Case(ticket="closed", company_at_fault=True), offer=20),
     # --- plain complaints and the rest ------------------------------------------------------------
     Row("hans-complaint", (c("我要投诉你们！"),), "zh-Hans", "calm_and_help", ("threat_complaint",)),
     Row("en-complaint", (c("I'm going to leave a bad review and report this."),), "en", "calm_and_help", ("threat_complaint",)),
@@ -267,8 +273,9 @@ def test_a_voucher_the_validator_missed_still_counts_as_this_rounds_concession()
     [
         ("Where is my refund?", "calm_and_help"),
         ("請問我的退款什麼時候會到？", "calm_and_help"),
-        ("I want a refund, when will I get it?", "first_offer"),
-        ("我要赔偿，什么时候给我？", "first_offer"),
+        ("I want a refund, when will I get it?", "assess_and_follow_up"),  # the case is not known yet
+        ("我要赔偿，什么时候给我？", "assess_and_follow_up"),
+        ("The parcel came smashed. I want a refund, when will I get it?", "first_offer"),
         ("Will the repair cost me anything?", "explain_warranty_inspection"),
     ],
 )

@@ -9,7 +9,7 @@ proposes nothing earlier than tomorrow (never in the past wherever the customer 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime  # noqa: F401  (UTC: naive instants are read as UTC)
 from zoneinfo import ZoneInfo
 
 from coach.types import Conversation
@@ -19,10 +19,13 @@ SCRIPT_ZONES = {"zh-Hans": "Asia/Shanghai", "zh-Hant": "Asia/Taipei"}
 
 
 def local_time(conversation: Conversation, now: datetime | None = None,
-               default_zone: str | None = None, script: str | None = None) -> tuple[datetime, bool]:
+               default_zone: str | None = None, script: str | None = None) -> tuple[datetime | None, bool]:
     """(the request's time, whether it is the customer's wall clock). `now` is the instant to use
-    when the conversation gives none (the caller's clock: the edge reads it, this stays pure)."""
-    instant = conversation.now or now or datetime.now(UTC)
+    when the conversation gives none (the caller's clock: the edge reads it, this stays pure);
+    with neither, (None, False)."""
+    instant = conversation.now or now
+    if instant is None:
+        return None, False
     given_offset = conversation.now is not None and conversation.now.tzinfo is not None
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)

@@ -51,6 +51,12 @@ def _pieces(text: str, pattern: re.Pattern[str]) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _in_language(text: str, script: Script) -> bool:
+    """The clause is in the reply's language (a locale may differ from what the customer wrote)."""
+    han = bool(re.search(r"[\u3400-\u9fff]", text))
+    return han != (script == "en")
+
+
 def _short(text: str) -> bool:
     han = len(re.findall(r"[\u3400-\u9fff]", text))
     return han <= _MAX_HAN and len(text.split()) <= _MAX_WORDS
@@ -66,17 +72,26 @@ def _names_a_demand(folded: str, said: str) -> bool:
 def _problem(turns: Sequence[Turn], script: Script) -> tuple[str | None, str | None, str | None]:
     """(kind, the customer's clause, the clause turned to the agent's view): the customer's own
     problem first, a complaint about the service itself only when there is none."""
-    found = _problem_in(turns, script, exclude=_SERVICE_KINDS)
-    return found if found[0] is not None else _problem_in(turns, script, exclude=frozenset())
+    for exclude, money in ((_SERVICE_KINDS, False), (_SERVICE_KINDS, True), (frozenset(), False)):
+        found = _problem_in(turns, script, exclude, money)
+        if found[0] is not None:
+            return found
+    return None, None, None
 
 
-def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str]) -> tuple[str | None, str | None, str | None]:
+def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
+                money: bool) -> tuple[str | None, str | None, str | None]:
+    """The first problem clause (see _problem). With `money`, clauses naming a sum count too, but
+    only their kind is kept: a sum is never restated (the offer reader could take it for one)."""
     r = reading()
     fallback: tuple[str | None, str | None, str | None] = (None, None, None)
     for turn in _customer_blocks(turns):
         pieces = _pieces(turn.text, _CLAUSE)
         for i, (folded, said, question) in enumerate(pieces):
-            if r.not_problem.search(folded) or _names_a_demand(folded, said):
+            if r.not_problem.search(folded) or not _in_language(said, script):
+                continue
+            names_money = bool(money_mentions(normalize(said).text))
+            if names_money and (not money or _names_a_demand(folded, said)):
                 continue
             kind = next((k for k, p in r.problems if p.search(folded)), None)
             if kind is None or kind in exclude:
@@ -90,6 +105,8 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str]) 
                     said = joined
             if not _short(said):
                 continue
+            if names_money:
+                return kind, None, None
             turned = voice.turn(said, script)
             if question and script == "en":  # a Chinese question restates well ("您反映…怎么又扣了")
                 if fallback[0] is None:
@@ -114,7 +131,7 @@ def _clause_with(pattern: re.Pattern[str], turns: Sequence[Turn], script: Script
     r = reading()
     for turn in _customer_blocks(turns):
         for folded, said, _ in _pieces(turn.text, _CLAUSE):
-            if pattern.search(folded) and not r.not_problem.search(folded) and _short(said):
+            if pattern.search(folded) and not r.not_problem.search(folded) and _short(said) and _in_language(said, script):
                 return voice.turn(said, script)
     return None
 
@@ -212,12 +229,13 @@ def read_facts(turns: Sequence[Turn], script: Script) -> Facts:
     """The facts of the conversation so far (see the module docstring)."""
     r = reading()
     kind, said, turned = _problem(turns, script)
+    item, since = _item(turns), _first(r.since, turns)
     return Facts(
         problem=turned,
         problem_kind=kind,
         problem_said=said,
-        item=_item(turns),
-        since=_first(r.since, turns),
+        item=item if item and _in_language(item, script) else None,
+        since=since if since and _in_language(since, script) else None,
         wants=_wants(turns),
         amounts=read_amounts(turns),
         promises=_promises(turns),

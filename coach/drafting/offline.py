@@ -21,6 +21,7 @@ from coach.config import Settings
 from coach.errors import TemplateError
 from coach.drafting.phrasebook import Phrasebook, Phrasebooks, Variants, load_phrasebooks, offline_folder
 from coach.moves import fold
+from coach.text import to_traditional
 from coach.types import Draft, DraftRequest, Passage, Situation
 
 log = logging.getLogger("coach.offline")
@@ -39,7 +40,8 @@ _LEAD_HOURS = 1.0  # a proposed time today is at least this long after the reque
 _ASKS_FOR_DETAILS = frozenset({"calm_and_help", "focus_on_problem", "reassure_capability", "stay_on_task", "calm_abuse"})
 _NEEDS = {"wrong_item": "order_number", "missing_part": "order_number", "not_arrived": "order_number",
           "not_working": "since", "outage": "since"}
-_FALLBACK_CUES = "calm_and_help"  # every reply opens by calming the feelings
+_FALLBACK_CUES = "calm_and_help"
+_LAST_RESORT_CUES = "any_service"  # every reply opens by calming the feelings
 
 
 class OfflineDrafter:
@@ -114,8 +116,9 @@ class OfflineDrafter:
             chosen.extend(pid for _, _, pid in scored if pid not in chosen)
             if len(chosen) >= _MAX_CITATIONS:
                 break
-        if not chosen and passages:
-            chosen.append(passages[0].id)
+        if not chosen:  # every reply cites one: the best-ranked passage on serving customers at all
+            cues = self.phrasebooks.cues.get(_LAST_RESORT_CUES, ())
+            chosen.extend(p.id for p in passages[:1] if _cue_hits(cues, p.title, p.text))
         return tuple(chosen[:_MAX_CITATIONS])
 
 
@@ -226,13 +229,14 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
     facts = situation.facts
     kind = facts.problem_kind
     steps = book.next_steps.get(kind or "", ())
+    said = _in_script(situation.script)
     return {
-        "problem": facts.problem or "",
-        "said": facts.problem_said or "",
-        "harm": facts.harm or facts.deadline or "",
-        "item": facts.item or "",
+        "problem": said(facts.problem),
+        "said": said(facts.problem_said),
+        "harm": said(facts.harm or facts.deadline),
+        "item": said(facts.item),
         "next_step": steps[seed % len(steps)] if steps else topic["alternative"],
-        "alternative": facts.alternative or topic["alternative"],
+        "alternative": said(facts.alternative) or topic["alternative"],
         "when": "",
         "topic": topic["issue"],
         "device": topic["device"],
@@ -242,6 +246,15 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
         "standing_cap": standing[:1].upper() + standing[1:],
         "callback": callback_text(book, situation, seed),
     }
+
+
+def _in_script(script: str):  # type: ignore[no-untyped-def]
+    """The customer's words (kept in Simplified) in the reply's script."""
+    def convert(text: str | None) -> str:
+        if not text:
+            return ""
+        return to_traditional(text) if script == "zh-Hant" else text
+    return convert
 
 
 def callback_text(book: Phrasebook, situation: Situation, seed: int) -> str:

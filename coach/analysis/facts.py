@@ -91,7 +91,7 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
             if r.not_problem.search(folded) or not _in_language(said, script):
                 continue
             names_money = bool(money_mentions(normalize(said).text))
-            if names_money and (not money or _names_a_demand(folded, said)):
+            if names_money and not money:
                 continue
             kind = next((k for k, p in r.problems if p.search(folded)), None)
             if kind is None or kind in exclude:
@@ -103,10 +103,10 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
                 if (not r.not_problem.search(nf) and any(p.search(nf) for _, p in r.problems)
                         and _short(joined) and not nq):
                     said = joined
-            if not _short(said):
-                continue
             if names_money:
                 return kind, None, None
+            if not _short(said):
+                continue
             turned = voice.turn(said, script)
             if question and script == "en":  # a Chinese question restates well ("您反映…怎么又扣了")
                 if fallback[0] is None:

@@ -37,6 +37,7 @@ class _Lists:
     zh_clock: re.Pattern[str]
     en_clock: re.Pattern[str]
     afternoon: re.Pattern[str]
+    asking: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +49,7 @@ def _lists() -> _Lists:
         today=re.compile(times["today"]), later_day=re.compile(times["later_day"]),
         zh_clock=re.compile(times["zh_clock"]), en_clock=re.compile(times["en_clock"]),
         afternoon=re.compile(times["afternoon"]),
+        asking=re.compile(raw["asking"]),
     )
 
 
@@ -56,10 +58,11 @@ def fold(text: str) -> str:
 
 
 def asked_again(reply: str, facts: list[str]) -> list[str]:
-    """The listed facts the reply asks for again."""
-    folded = fold(reply)
-    asks = _lists().asks
-    return [f for f in facts if f in asks and asks[f].search(folded)]
+    """The listed facts the reply asks for again, in its asking sentences (questions and
+    requests: "let me look into what happened" asks nothing)."""
+    lists = _lists()
+    asking = [s for s in _sentences(fold(reply)) if lists.asking.search(s)]
+    return [f for f in facts if f in lists.asks and any(lists.asks[f].search(s) for s in asking)]
 
 
 def _sentences(text: str) -> list[str]:

@@ -152,7 +152,10 @@ class Coach:
         with clock.stage("situation"):
             situation = self._situation(conversation)
         with clock.stage("retrieval"):
-            passages = for_script(await self._passages(conversation), situation.script)
+            found = await self._passages(conversation)
+            if not found:  # nothing matched the customer's words: the passages on what the moment calls for
+                found = await self._moment_passages(situation)
+            passages = for_script(found, situation.script)
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
@@ -233,6 +236,21 @@ class Coach:
             return tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
         except Exception:
             log.exception("retrieval failed; drafting without passages")
+            return ()
+
+    async def _moment_passages(self, situation: Situation) -> tuple[Passage, ...]:
+        """Passages found by the words of what the reply will do (the offline drafter's cue words
+        of the situation's strategy and lead), for a conversation whose own words match none: an
+        English message over Chinese guidelines without vectors, say. Every reply then has
+        passages that bear on the moment to cite."""
+        query_of = getattr(self.offline, "moment_query", None)
+        if query_of is None:
+            return ()
+        try:
+            query = query_of(situation)
+            return tuple(await asyncio.to_thread(self.retriever.search, query, self.k)) if query else ()
+        except Exception:
+            log.exception("retrieval by the situation failed; drafting without passages")
             return ()
 
     async def _llm_phase(

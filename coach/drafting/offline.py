@@ -97,6 +97,14 @@ class OfflineDrafter:
             drafts.append(Draft(text=text, citations=citations, source="offline"))
         return drafts
 
+    def moment_query(self, situation: Situation) -> str:
+        """A retrieval query of what the reply to `situation` does: the cue words of its first
+        facts, its strategy, its lead and of calming the feelings (see citations())."""
+        lead = _lead_move(situation, self.phrasebooks.for_script(situation.script))
+        keys = _first_cue_keys(situation, lead) + [situation.strategy] + ([f"lead:{lead}"] if lead else []) + [_FALLBACK_CUES]
+        words = [cue for key in dict.fromkeys(keys) for cue in self.phrasebooks.cues.get(key, ()) if not cue.isascii()]
+        return " ".join(dict.fromkeys(words))
+
     def citations(self, strategy: str, passages: Sequence[Passage], lead: str | None = None,
                   situation: Situation | None = None) -> tuple[str, ...]:
         """Ids of the passages (at most two) that hold the cues of what the reply does first (a

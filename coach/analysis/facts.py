@@ -23,6 +23,7 @@ from coach.types import Facts, Promise, Script, Turn
 _CLAUSE = re.compile(r"(?:[^。！？!?；;，,\n.]|\.(?!\s|$)|(?<=\d),(?=\d{3}))+(?:[。！？!?；;，,]|\.(?=\s|$))*")
 # Problems with the service itself rank below the customer's own problem ("你这是什么态度" after
 # "我的话费怎么多了六十块").
+_ORDERED = re.compile(r"(买|订|要|选)的是|i (ordered|bought|asked for)")
 _SERVICE_KINDS = frozenset({"rude_service", "wait"})
 _FILLER = re.compile(
     r"^\s*(喂|你好|您好|hi|hello|hey|oh|ok|okay|well|so|and|but|now|look|listen|seriously|brilliant|great)\b[\s,，!！.]*",
@@ -30,7 +31,7 @@ _FILLER = re.compile(
 )
 _CUT = " \t,，。.!！?？;；:：\"“”'‘’"
 _MAX_HAN = 30
-_MAX_WORDS = 16
+_MAX_WORDS = 22
 
 
 def _customer_blocks(turns: Sequence[Turn]) -> list[Turn]:
@@ -76,6 +77,25 @@ def _problem(turns: Sequence[Turn], script: Script) -> tuple[str | None, str | N
         found = _problem_in(turns, script, exclude, money)
         if found[0] is not None:
             return found
+    return _statement(turns, script)
+
+
+_MIN_STATEMENT = re.compile(r"[\u3400-\u9fff]{6,}|(?:\b[a-z']+\b\W+){4,}", re.IGNORECASE)
+
+
+def _statement(turns: Sequence[Turn], script: Script) -> tuple[str | None, str | None, str | None]:
+    """No known kind of problem: the customer's first statement that says something of their case
+    (not a question, a demand, abuse or an instruction), kept as they put it (kind "other")."""
+    r = reading()
+    for turn in [t for t in turns if t.role == "customer"]:
+        for folded, said, question in _pieces(turn.text, _CLAUSE):
+            if question or r.not_problem.search(folded) or not _in_language(said, script) or not _short(said):
+                continue
+            if r.demand_words.search(folded) or r.wants[0][1].search(folded) or money_mentions(normalize(said).text):
+                continue
+            if not _MIN_STATEMENT.search(said) or not (r.since.search(folded) or _any(r.items).search(folded)):
+                continue
+            return "other", said, voice.turn(said, script)
     return None, None, None
 
 
@@ -96,6 +116,11 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
             kind = next((k for k, p in r.problems if p.search(folded)), None)
             if kind is None or kind in exclude:
                 continue
+            # What they ordered, said just before, joins it ("我买的是棕色的皮鞋，你们给我寄了双黑色的").
+            if i > 0 and _ORDERED.search(pieces[i - 1][0]) and not pieces[i - 1][2]:
+                joined = f"{pieces[i - 1][1]}，{said}" if script != "en" else f"{pieces[i - 1][1]}, {said}"
+                if _short(joined):
+                    said = joined
             # A neighbouring clause of the same problem joins it ("发错货了，我要的是黑色的寄来白色的").
             if i + 1 < len(pieces):
                 nf, ns, nq = pieces[i + 1]

@@ -28,6 +28,7 @@ from coach.errors import CoachError, LLMError, TemplateError
 from coach.logging_setup import current_request_id
 from coach.metrics import DEGRADED, STAGE_LATENCY
 from coach.knowledge.script_view import for_script
+from coach.notes import load_notebook, notes_folder
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
 from coach.repair import (
@@ -220,8 +221,10 @@ class Coach:
 
     def _situation(self, conversation: Conversation) -> Situation:
         try:
-            if self._clocked:  # the request's instant, read here at the edge; the analysis stays pure
-                return self.analyse(conversation, now=datetime.now(UTC), default_zone=self.settings.timezone)  # type: ignore[call-arg]
+            if self._clocked:  # the request's instant and the notes' texts, read here at the edge
+                notebook = load_notebook(notes_folder(self.settings.prompts_dir))
+                return self.analyse(conversation, now=datetime.now(UTC), default_zone=self.settings.timezone,  # type: ignore[call-arg]
+                                    notebook=notebook)
             return self.analyse(conversation)
         except Exception:  # a bug there must not cost the agent a reply
             log.exception("situation analysis failed; drafting from the script alone")

@@ -18,6 +18,7 @@ from coach.analysis.amounts import demanded_amount, voucher_sums_of_agent
 from coach.analysis.clock import local_time
 from coach.analysis.facts import detect_topic, read_facts
 from coach.moves import context_moves, detect_moves, offered_something
+from coach.notes import NoteBook, load_notebook, render_notes
 from coach.strategies import STRATEGIES
 from coach.text import script_of_turns
 from coach.types import Conversation, Facts, RoundState, Script, Situation, Turn
@@ -170,69 +171,12 @@ def choose_strategy(
     return "calm_and_help", None
 
 
-def _money(amount: float | None, currency: str) -> str:
-    if amount is None:
-        return "none"
-    return f"{amount:g} {currency}"
-
-
-def _notes(
-    strategy: str, moves: Sequence[str], state: RoundState, conversation: Conversation,
-    script: Script, offer: float | None, demanded: float | None, topic: str | None,
-    rejected: Sequence[float] = (),
-    facts: Facts = Facts(),
-) -> tuple[str, ...]:
-    ceiling = conversation.policy.max_compensation
-    currency = ceiling.currency if ceiling is not None else "CNY"
-    language = {"zh-Hans": "Simplified Chinese", "zh-Hant": "Traditional Chinese", "en": "English"}
-    notes = [
-        f"Reply in {language[script]} ({script}).",
-        f"Round {state.current_round}"
-        + (" (a callback round)" if state.current_round >= 2 else " (first contact)")
-        + ("; the agent already conceded in this round" if state.conceded_this_round else "; no concession yet this round")
-        + f"; standing offer: {_money(state.standing_amount, currency)}.",
-        "Customer moves: " + (", ".join(moves) if moves else "none detected") + ".",
-    ]
-    case = conversation.case
-    notes.append(
-        f"Case: ticket {case.ticket}, prior contacts {case.prior_contacts}, "
-        f"company at fault: {'yes' if case.company_at_fault else 'no'}."
-    )
-    if ceiling is not None:
-        notes.append(f"Private ceiling {_money(ceiling.amount, currency)}: never exceed it, never reveal it.")
-    if rejected:
-        turned_down = ", ".join(_money(a, currency) for a in rejected)
-        notes.append(f"The customer turns down {turned_down} (an offer, not their demand): do not offer it again as if new.")
-    if demanded is not None:
-        notes.append(f"The customer asks for {_money(demanded, currency)}; do not accept a sum above what the strategy offers.")
-    if topic is not None:
-        notes.append(f"The issue is about: {topic}.")
-    notes.append(f"Strategy {strategy}: {STRATEGIES[strategy]}")
-    if offer is not None:
-        notes.append(f"Offer exactly {_money(offer, currency)} as a voucher, once.")
-    if strategy == "hold_offer_propose_callback":
-        standing = (
-            f"the standing offer is {_money(state.standing_amount, currency)}"
-            if state.standing_amount is not None else "restate the offer already made without a new figure"
-        )
-        notes.append(
-            f"The agent already conceded this round; {standing}: do not offer more; acknowledge the gap "
-            "and propose a callback time."
-        )
-    if "demand_manager" in moves and strategy != "focus_on_problem":
-        notes.append("The customer also asks for a manager: keep the focus on their problem and your help.")
-    if case.prior_contacts > 0 or "repeat_contact" in moves:
-        notes.append("The customer has contacted us before: acknowledge it and show it is taken seriously.")
-    if "threat_harm" in moves:
-        notes.append("The customer mentions harming themselves: respond with care and concern first.")
-    notes.append("Never expose the agent's authority, never blame the customer, no sarcasm.")
-    return tuple(notes)
-
-
-def analyse(conversation: Conversation, *, now: datetime | None = None, default_zone: str | None = None) -> Situation:
+def analyse(conversation: Conversation, *, now: datetime | None = None, default_zone: str | None = None,
+            notebook: NoteBook | None = None) -> Situation:
     """The deterministic situation of a conversation: script, round state, moves, facts, strategy,
     notes. `now` is the request's instant when the conversation carries none; `default_zone` the
-    service's timezone (COACH_TIMEZONE) when neither the conversation nor its locale gives one."""
+    service's timezone (COACH_TIMEZONE) when neither the conversation nor its locale gives one;
+    `notebook` the notes' texts (default: the bundled prompts/notes/notes.yaml)."""
     turns = conversation.turns
     state = _read_rounds(turns)
     script = customer_script(conversation)
@@ -256,14 +200,13 @@ def analyse(conversation: Conversation, *, now: datetime | None = None, default_
     strategy, offer = choose_strategy(moves, state, conversation, demanded, facts)
     topic = detect_topic(turns)
     clock, clock_known = local_time(conversation, now, default_zone, script)
-    return Situation(
+    situation = Situation(
         script=script,
         round=state.current_round,
         conceded_this_round=state.conceded_this_round,
         standing_amount=state.standing_amount,
         moves=tuple(moves),
         strategy=strategy,
-        notes=_notes(strategy, moves, state, conversation, script, offer, demanded, topic, rejected, facts),
         case=conversation.case,
         policy=conversation.policy,
         fingerprint=fingerprint(turns, [conversation.case.model_dump(), conversation.policy.model_dump()]),
@@ -274,6 +217,8 @@ def analyse(conversation: Conversation, *, now: datetime | None = None, default_
         local_time=clock,
         clock_known=clock_known,
     )
+    notes = render_notes(situation, conversation, notebook if notebook is not None else load_notebook())
+    return situation.model_copy(update={"notes": notes})
 
 
 def _first_of_latest_block(turns: Sequence[Turn]) -> int:

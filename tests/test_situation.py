@@ -155,6 +155,13 @@ def test_the_table_is_wide() -> None:
     assert len({r.id for r in ROWS}) == len(ROWS)
 
 
+def _fact_words(s) -> list[str]:  # type: ignore[no-untyped-def]
+    f = s.facts
+    return [w for w in (f.problem_said, f.item, f.since, f.harm, f.deadline, f.order_number) if w] + [
+        p.when for p in f.promises if p.when
+    ]
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 def test_analyse(row: Row) -> None:
     s = analyse(_conversation(row))
@@ -166,7 +173,8 @@ def test_analyse(row: Row) -> None:
     assert s.offer_amount == row.offer
     assert s.strategy in STRATEGIES
     assert any(row.strategy in n for n in s.notes)
-    assert all(n.isascii() for n in s.notes), "notes are private English lines"
+    # Notes are private English lines; only the customer's own words quoted in them are theirs.
+    assert all(n.isascii() for n in s.notes if not any(f in n for f in _fact_words(s))), s.notes
     ceiling = row.policy.max_compensation
     if s.offer_amount is not None:
         assert ceiling is not None and 0 < s.offer_amount <= ceiling.amount

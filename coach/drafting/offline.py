@@ -114,14 +114,16 @@ class OfflineDrafter:
         first = _first_cue_keys(situation, lead) if situation is not None else []
         keys = first + [strategy] + ([f"lead:{lead}"] if lead else []) + [_FALLBACK_CUES]
         chosen: list[str] = []
-        for key in dict.fromkeys(keys):
+        for i, key in enumerate(dict.fromkeys(keys)):
             cues = self.phrasebooks.cues.get(key, ())
-            scored = sorted(
+            ranked = sorted(
                 (-hits, index, passage.id)
                 for index, passage in enumerate(passages)
                 if (hits := _cue_hits(cues, passage.title, passage.text))
             )
-            chosen.extend(pid for _, _, pid in scored if pid not in chosen)
+            scored = [pid for _, _, pid in ranked if pid not in chosen]
+            # What the reply does first takes one passage and leaves room for the strategy's.
+            chosen.extend(scored[:1] if i < len(first) else scored)
             if len(chosen) >= _MAX_CITATIONS:
                 break
         if not chosen:  # every reply cites one: the best-ranked passage on serving customers at all
@@ -330,7 +332,7 @@ def _first_cue_keys(situation: Situation, lead: str | None) -> list[str]:
         keys.append(f"fact:missed_{facts.missed.what}")
     if situation.strategy == "refund_owed":
         keys.append("refund_owed")
-    if lead in ("repeat_contact",) or (situation.case.prior_contacts > 0 and lead is None):
+    if lead == "repeat_contact":
         keys.append("lead:repeat_contact")
     return keys
 

@@ -198,6 +198,7 @@ class Facts(Frozen):
     harm: str | None = None  # in their words, turned to the agent's view
     order_number: str | None = None
     alternative: str | None = None  # what the agent's last turn offered to do instead, as said
+    agent_turns: int = 0  # how many times the agent has spoken
 
     @property
     def missed(self) -> Promise | None:

@@ -23,6 +23,7 @@ from coach.types import Facts, Promise, Script, Turn
 _CLAUSE = re.compile(r"(?:[^。！？!?；;，,\n.]|\.(?!\s|$)|(?<=\d),(?=\d{3}))+(?:[。！？!?；;，,]|\.(?=\s|$))*")
 # Problems with the service itself rank below the customer's own problem ("你这是什么态度" after
 # "我的话费怎么多了六十块").
+_BUT = re.compile(r"(可是|可|但是|但|却|but\b|yet\b)")
 _ORDERED = re.compile(r"(买|订|要|选)的是|i (ordered|bought|asked for)")
 _SERVICE_KINDS = frozenset({"rude_service", "wait"})
 _FILLER = re.compile(
@@ -116,8 +117,10 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
             kind = next((k for k, p in r.problems if p.search(folded)), None)
             if kind is None or kind in exclude:
                 continue
-            # What they ordered, said just before, joins it ("我买的是棕色的皮鞋，你们给我寄了双黑色的").
-            if i > 0 and _ORDERED.search(pieces[i - 1][0]) and not pieces[i - 1][2]:
+            # What they ordered, or what it contradicts, said just before joins it ("我买的是棕色的
+            # 皮鞋，你们给我寄了双黑色的", "显示签收了，可我根本没收到").
+            if i > 0 and (_ORDERED.search(pieces[i - 1][0]) or _BUT.match(folded)) and not pieces[i - 1][2] \
+                    and not r.not_problem.search(pieces[i - 1][0]):
                 joined = f"{pieces[i - 1][1]}，{said}" if script != "en" else f"{pieces[i - 1][1]}, {said}"
                 if _short(joined):
                     said = joined
@@ -268,6 +271,7 @@ def read_facts(turns: Sequence[Turn], script: Script) -> Facts:
         harm=_clause_with(r.harm, turns, script),
         order_number=_order_number(turns),
         alternative=_agent_alternative(turns),
+        agent_turns=sum(1 for t in turns if t.role == "agent"),
     )
 
 

@@ -292,7 +292,8 @@ def _acks(situation: Situation, book: Phrasebook, strategy: str) -> list[Variant
         promised = any(p.what in ("resend", "visit") and p.said_by == "agent" for p in facts.promises)
         return [acks[f"promised"]] if promised and facts.item and "promised" in acks else []
     out: list[Variants] = []
-    if facts.problem and "dispute" in situation.moves and "disputed" in acks:
+    disputes_us = "dispute" in situation.moves and facts.agent_turns > 0  # against what we told them
+    if facts.problem and disputes_us and "disputed" in acks:
         out.append(acks["disputed"])
     elif facts.problem and "problem" in acks:
         out.append(acks["problem"])

@@ -16,12 +16,14 @@ from coach.text import to_simplified
 _PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)")
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Simplified, lower-case, pinyin glosses dropped: the text every pattern reads. Keeps the
     length of the Simplified text apart from the glosses (OpenCC maps character for character)."""
     return _PINYIN.sub("", to_simplified(text)).lower()
 
 
+@lru_cache(maxsize=8192)
 def simplified(text: str) -> str:
     """Simplified with the case kept and glosses dropped: the text the customer's words are
     restated from."""

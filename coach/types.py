@@ -46,6 +46,19 @@ class Case(Frozen):
     company_at_fault: bool = False
 
 
+def known_timezone(value: str | None) -> str | None:
+    """`value` when it names an IANA timezone; a ValueError in plain words otherwise."""
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Asia/Shanghai or Europe/London") from None
+    return value
+
+
 class Conversation(Frozen):
     conversation_id: str | None = Field(default=None, max_length=200)
     locale: Locale | None = None
@@ -62,15 +75,7 @@ class Conversation(Frozen):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Asia/Shanghai or Europe/London") from None
-        return value
+        return known_timezone(value)
 
 
 class Passage(Frozen):

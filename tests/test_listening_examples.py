@@ -164,3 +164,27 @@ def test_a_callback_time_is_never_in_the_past_whatever_the_hour(coach, hour: int
         assert not past_times(s.text, conversation.now), s.text
         if not today_allowed:
             assert "今天" not in s.text, s.text
+
+
+def test_an_unknown_timezone_is_a_clear_4xx_naming_the_field(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from coach.api.app import create_app
+
+    settings = Settings(_env_file=None, COACH_BACKEND="offline", COACH_DATABASE=str(tmp_path / "fb.sqlite3"),
+                        COACH_RETRIEVAL="lexical", COACH_CACHE_DIR=str(tmp_path / "cache"))
+    with TestClient(create_app(settings)) as client:
+        body = {"turns": [{"role": "customer", "text": "my parcel is late"}], "timezone": "Mars/Olympus"}
+        r = client.post("/v1/suggestions", json=body)
+        assert r.status_code == 422, r.text
+        assert "timezone" in r.text and "Mars/Olympus" in r.text
+        import time
+
+        deadline = time.monotonic() + 120
+        while client.get("/readyz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        body["timezone"] = "Europe/London"
+        body["now"] = "2025-03-11T21:30:00+00:00"
+        r = client.post("/v1/suggestions", json=body)
+        assert r.status_code == 200, r.text
+        assert "today" not in r.json()["suggestions"][0]["text"]

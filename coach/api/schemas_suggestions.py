@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.api.accepted import Slot
 from coach.api.problems import explain, summary
 from coach.errors import InvalidInput
-from coach.types import MAX_TURNS, Case, Conversation, Locale, Passage, Policy, SuggestionResponse, Turn, Usage
+from coach.types import MAX_TURNS, Case, Conversation, Locale, Passage, Policy, SuggestionResponse, Turn, Usage, known_timezone
 
 
 class SuggestionRequest(BaseModel):
@@ -32,6 +32,11 @@ class SuggestionRequest(BaseModel):
         default=None, max_length=64,
         description="the customer's IANA timezone (Asia/Shanghai); proposed callback times are never before `now` there",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return known_timezone(value)
 
     def to_conversation(self) -> Conversation:
         return Conversation.model_validate(self.model_dump())

@@ -101,3 +101,15 @@ def test_a_missing_file_is_a_template_error(working_copy: Path) -> None:
     with pytest.raises(TemplateError, match="en.yaml"):
         load_phrasebooks(working_copy)
     shutil.rmtree(working_copy)
+
+
+def test_traditional_wordings_of_its_own_lay_over_the_converted_file() -> None:
+    """zh-Hant.yaml: Taiwan's words where s2tw converts characters only (簡訊, not 短信 -> 短信)."""
+    from coach.drafting.phrasebook import load_phrasebooks
+
+    books = load_phrasebooks()
+    hant = books.for_script("zh-Hant")
+    assert any("簡訊" in v for v in hant.strategies["confirm_offer"]["core"])
+    assert "網路" in hant.next_steps["outage"][0]
+    assert any("短信" in v for v in books.for_script("zh-Hans").strategies["confirm_offer"]["core"])
+    assert hant.strategies["confirm_offer"]["core_generic"]  # not named there: still converted from zh-Hans

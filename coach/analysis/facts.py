@@ -59,6 +59,11 @@ def _in_language(text: str, script: Script) -> bool:
     return han != (script == "en")
 
 
+def _tiny(text: str) -> bool:
+    """Too short to stand alone ("怎么又扣了"): the clause before it says what it is about."""
+    return len(re.findall(r"[\u3400-\u9fff]", text)) <= 5 and len(text.split()) <= 3
+
+
 def _short(text: str) -> bool:
     han = len(re.findall(r"[\u3400-\u9fff]", text))
     return han <= _MAX_HAN and len(text.split()) <= _MAX_WORDS
@@ -119,7 +124,7 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
                 continue
             # What they ordered, or what it contradicts, said just before joins it ("我买的是棕色的
             # 皮鞋，你们给我寄了双黑色的", "显示签收了，可我根本没收到").
-            if i > 0 and (_ORDERED.search(pieces[i - 1][0]) or _BUT.match(folded)) and not pieces[i - 1][2] \
+            if i > 0 and (_ORDERED.search(pieces[i - 1][0]) or _BUT.match(folded) or _tiny(said)) and not pieces[i - 1][2] \
                     and not r.not_problem.search(pieces[i - 1][0]):
                 joined = f"{pieces[i - 1][1]}，{said}" if script != "en" else f"{pieces[i - 1][1]}, {said}"
                 if _short(joined):

@@ -46,6 +46,8 @@ def test_traditional_comes_from_simplified_through_opencc() -> None:
     books = load_phrasebooks()
     hans, hant = books.for_script("zh-Hans"), books.for_script("zh-Hant")
     for strategy in STRATEGIES:
+        if strategy == "confirm_offer":  # zh-Hant.yaml words it its own way (簡訊)
+            continue
         for a, b in zip(hans.strategies[strategy]["core"], hant.strategies[strategy]["core"]):
             assert b == to_traditional(a)
     assert all(detect_script(text) == "zh-Hant" for text in hant.leads["default"])

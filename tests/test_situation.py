@@ -244,9 +244,9 @@ def test_a_new_question_after_a_concession_is_answered_without_conceding() -> No
     [("赔我100块", 100), ("我要求賠償500元", 500), ("I want $100 back", 100), ("refund 80 dollars", 80), ("你好", None), ("订单号12345", None)],
 )
 def test_demanded_amount(text: str, amount: float | None) -> None:
-    from coach.moves import demanded_amount
+    from coach.analysis.amounts import demanded_amount, read_amounts
 
-    assert demanded_amount(text) == amount
+    assert demanded_amount(read_amounts([Turn(role="customer", text=text)]), 0) == amount
 
 
 @pytest.mark.parametrize(
@@ -313,10 +313,15 @@ def test_no_fresh_first_offer_while_an_earlier_offer_stands() -> None:
     ("$10? That's insulting.", (10.0,), None, (10.0,)),
 ])
 def test_sums_turned_down_are_not_demands(text, offered, demanded, rejected) -> None:
-    from coach.moves import demanded_amount, rejected_amounts
+    """Read once, through the validator's offer reader, with their roles (coach.analysis.amounts)."""
+    from coach.analysis.amounts import demanded_amount, read_amounts
 
-    assert demanded_amount(text, offered) == demanded
-    assert rejected_amounts(text, offered) == rejected
+    cur = "$" if text.isascii() else ""
+    turns = [Turn(role="agent", text=(f"I can offer you a {cur}{a:g} voucher." if cur else f"我先为您申请{a:g}元代金券。"))
+             for a in offered] + [Turn(role="customer", text=text)]
+    amounts = read_amounts(turns)
+    assert demanded_amount(amounts, len(turns) - 1) == demanded
+    assert tuple(dict.fromkeys(a.amount for a in amounts if a.role == "rejected")) == rejected
 
 
 def test_the_prompt_notes_say_a_rejected_offer_is_not_a_demand() -> None:

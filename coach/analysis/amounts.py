@@ -83,7 +83,8 @@ def read_amounts(turns: Sequence[Turn]) -> tuple[AmountFact, ...]:
         for amount, s, e, kind, currency in sorted(found, key=lambda f: f[1]):
             clause = _clause_around(norm, s, e)
             was_offered = any(abs(amount - o) < _EPS for o in offered_so_far)
-            if kind == "bare:reject" or ((was_offered or kind in _VOUCHER_FORMS) and not accepts and (scorns or was_offered)):
+            scorned = scorns or (kind in _VOUCHER_FORMS and norm[e:e + 2].lstrip()[:1] in ("?", "？"))  # "A $10 voucher?"
+            if kind == "bare:reject" or ((was_offered or kind in _VOUCHER_FORMS) and not accepts and (scorned or was_offered)):
                 role = "rejected"
             elif was_offered or kind in _VOUCHER_FORMS:
                 role = "restated"

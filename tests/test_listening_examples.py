@@ -188,3 +188,34 @@ def test_an_unknown_timezone_is_a_clear_4xx_naming_the_field(tmp_path) -> None:
         r = client.post("/v1/suggestions", json=body)
         assert r.status_code == 200, r.text
         assert "today" not in r.json()["suggestions"][0]["text"]
+
+
+def test_a_working_copy_of_the_notes_changes_what_the_model_is_told(tmp_path, bundled_kb) -> None:  # noqa: F811
+    """The strategies' instructions and the notes are data with the templates: COACH_PROMPTS_DIR's
+    notes/notes.yaml replaces the bundled one."""
+    import shutil
+    from importlib import resources
+
+    import respx
+    from httpx import Response
+
+    copy = tmp_path / "prompts"
+    shutil.copytree(str(resources.files("coach.bundled_prompts")), copy)
+    notes = copy / "notes" / "notes.yaml"
+    notes.write_text(notes.read_text(encoding="utf-8").replace(
+        "The customer turns down {amount}", "TURNED DOWN BY THE CUSTOMER: {amount}"), encoding="utf-8")
+    settings = Settings(_env_file=None, COACH_BACKEND="openai", OPENAI_API_KEY="k", OPENAI_BASE_URL="http://llm.test/v1",
+                        COACH_PROMPTS_DIR=str(copy), COACH_LLM_RETRIES=0)
+    seen: list[str] = []
+
+    def answer(request):  # type: ignore[no-untyped-def]
+        seen.append(request.content.decode("utf-8"))
+        return Response(200, json={"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content":
+             '{"reply": "您好，发错货耽误您送礼，真的很抱歉，我马上为您核对订单。", "citations": []}'}}]})
+
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post("http://llm.test/v1/chat/completions").mock(side_effect=answer)
+        asyncio.run(build_coach(settings, bundled_kb).suggest(EXAMPLES[0].conversation))
+    assert seen and "TURNED DOWN BY THE CUSTOMER: 20 CNY" in seen[0]
+    assert "asks for 20" not in seen[0]

@@ -59,7 +59,12 @@ def _render(args: argparse.Namespace) -> int:
     registry = PromptRegistry.from_settings(settings)
     template = registry.get(args.ref)  # a bad name fails before the index loads
     conversation = load_conversation(args.file)
-    situation = analyse(conversation)
+    from datetime import UTC, datetime
+
+    from coach.notes import load_notebook, notes_folder
+
+    situation = analyse(conversation, now=datetime.now(UTC), default_zone=settings.timezone,
+                        notebook=load_notebook(notes_folder(settings.prompts_dir)))
     passages = load_knowledge_base(settings).search_turns(conversation.turns, RETRIEVAL_K)
     violations = ()
     if args.draft:

@@ -28,7 +28,7 @@ from coach.errors import CoachError, LLMError, TemplateError
 from coach.logging_setup import current_request_id
 from coach.metrics import DEGRADED, STAGE_LATENCY
 from coach.knowledge.script_view import for_script
-from coach.notes import load_notebook, notes_folder
+from coach.prompts.notes import load_notebook, notes_folder
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
 from coach.repair import (

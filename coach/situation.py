@@ -18,7 +18,7 @@ from coach.analysis.amounts import demanded_amount, voucher_sums_of_agent
 from coach.analysis.clock import local_time
 from coach.analysis.facts import detect_topic, read_facts
 from coach.moves import context_moves, detect_moves, offered_something
-from coach.notes import NoteBook, load_notebook, render_notes
+from coach.prompts.notes import NoteBook, load_notebook, render_notes
 from coach.strategies import STRATEGIES
 from coach.text import script_of_turns
 from coach.types import Conversation, Facts, RoundState, Script, Situation, Turn

@@ -7,7 +7,7 @@ prompts/notes/notes.yaml (a COACH_PROMPTS_DIR copy may change them); this is the
 
 from __future__ import annotations
 
-from coach.notes import load_notebook
+from coach.prompts.notes import load_notebook
 
 # Every strategy the analysis can choose, with its bundled instruction.
 STRATEGIES: dict[str, str] = dict(load_notebook().strategies)

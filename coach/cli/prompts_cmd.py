@@ -61,7 +61,7 @@ def _render(args: argparse.Namespace) -> int:
     conversation = load_conversation(args.file)
     from datetime import UTC, datetime
 
-    from coach.notes import load_notebook, notes_folder
+    from coach.prompts.notes import load_notebook, notes_folder
 
     situation = analyse(conversation, now=datetime.now(UTC), default_zone=settings.timezone,
                         notebook=load_notebook(notes_folder(settings.prompts_dir)))

@@ -59,9 +59,9 @@ def _in_language(text: str, script: Script) -> bool:
     return han != (script == "en")
 
 
-def _tiny(text: str) -> bool:
+def _tiny(text: str, han: int = 5) -> bool:
     """Too short to stand alone ("怎么又扣了"): the clause before it says what it is about."""
-    return len(re.findall(r"[\u3400-\u9fff]", text)) <= 5 and len(text.split()) <= 3
+    return len(re.findall(r"[\u3400-\u9fff]", text)) <= han and len(text.split()) <= 3
 
 
 def _short(text: str) -> bool:
@@ -116,7 +116,7 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
         for i, (folded, said, question) in enumerate(pieces):
             if r.not_problem.search(folded) or not _in_language(said, script):
                 continue
-            names_money = bool(money_mentions(normalize(said).text))
+            names_money = bool(money_mentions(normalize(said).text)) or bool(r.imperative.search(folded))
             if names_money and not money:
                 continue
             kind = next((k for k, p in r.problems if p.search(folded)), None)
@@ -138,7 +138,7 @@ def _problem_in(turns: Sequence[Turn], script: Script, exclude: frozenset[str],
                     said = joined
             if names_money:
                 return kind, None, None
-            if not _short(said):
+            if not _short(said) or _tiny(said, 3):
                 continue
             turned = voice.turn(said, script)
             if question and script == "en":  # a Chinese question restates well ("您反映…怎么又扣了")

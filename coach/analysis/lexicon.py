@@ -38,6 +38,7 @@ class Reading:
     items: tuple[re.Pattern[str], ...]
     problems: tuple[tuple[str, re.Pattern[str]], ...]
     not_problem: re.Pattern[str]
+    imperative: re.Pattern[str]
     since: re.Pattern[str]
     wants: tuple[tuple[str, re.Pattern[str]], ...]
     deadline: re.Pattern[str]
@@ -74,6 +75,7 @@ def reading() -> Reading:
         items=tuple(_re(p, "items") for p in raw["items"]),
         problems=tuple((k, _re(v, f"problems.{k}")) for k, v in raw["problems"].items()),
         not_problem=_re(raw["not_problem"], "not_problem"),
+        imperative=_re(raw["imperative"], "imperative"),
         since=_re(raw["since"], "since"),
         wants=tuple((k, _re(v, f"wants.{k}")) for k, v in raw["wants"].items()),
         deadline=_re(raw["deadline"], "deadline"),

@@ -21,7 +21,7 @@ from coach.config import Settings
 from coach.drafting.offline import OfflineDrafter
 from coach.knowledge import load_knowledge_base
 from coach.rules import validate
-from coach.situation import analyse
+from coach.analysis.situation import analyse
 from coach.types import Case, Conversation, DraftRequest, Money, Policy, Turn
 
 OPENERS = [

@@ -92,7 +92,7 @@ class Coach:
     ) -> None:
         self._clocked = analyse is None  # the bundled analysis reads the request's clock
         if analyse is None:
-            from coach.situation import analyse
+            from coach.analysis.situation import analyse
         if validate is None:
             from coach.rules import DEFAULT_VALIDATOR as validate
         self.settings = settings

@@ -215,7 +215,7 @@ class Facts(Frozen):
 
 
 class Situation(Frozen):
-    """Deterministic reading of the conversation before drafting (from coach.situation)."""
+    """Deterministic reading of the conversation before drafting (from coach.analysis.situation)."""
 
     script: Script
     round: int = 1

@@ -17,7 +17,7 @@ from coach.config import Settings
 from coach.evaluation.listening import asked_again, past_times
 from coach.pipeline import build_coach
 from coach.prompts import PromptRegistry, build_context
-from coach.situation import analyse
+from coach.analysis.situation import analyse
 from coach.text import to_simplified
 from coach.types import Case, Conversation, Money, Policy, Turn
 from tests.fakes_knowledge import bundled_kb  # noqa: F401  (fixture)

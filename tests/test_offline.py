@@ -14,7 +14,7 @@ from test_situation import ROWS, Row
 from coach.drafting.offline import OfflineDrafter, compose
 from coach.protocols import Drafter
 from coach.rules import validate
-from coach.situation import STRATEGIES, analyse
+from coach.analysis.situation import STRATEGIES, analyse
 from coach.text import detect_script, to_simplified
 from coach.types import Case, Conversation, DraftRequest, Money, Passage, Policy, Turn
 

@@ -13,7 +13,7 @@ from coach.config import Settings
 from coach.drafting.offline import OfflineDrafter
 from coach.drafting.phrasebook import clear_cache, load_phrasebooks, offline_folder
 from coach.errors import TemplateError
-from coach.situation import STRATEGIES, analyse
+from coach.analysis.situation import STRATEGIES, analyse
 from coach.text import detect_script, to_traditional
 from coach.types import Conversation, Turn
 

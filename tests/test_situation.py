@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from coach.situation import STRATEGIES, analyse, choose_strategy, customer_script, first_offer_amount, raised_total
+from coach.analysis.situation import STRATEGIES, analyse, choose_strategy, customer_script, first_offer_amount, raised_total
 from coach.types import Case, Conversation, Money, Policy, RoundState, Turn
 
 P80 = Policy(max_compensation=Money(amount=80))
@@ -259,7 +259,7 @@ def test_demanded_amount(text: str, amount: float | None) -> None:
     ],
 )
 def test_context_moves_need_the_agent_turn(agent: str, customer: str, moves: tuple[str, ...]) -> None:
-    from coach.moves import context_moves
+    from coach.analysis.moves import context_moves
 
     assert context_moves(agent, customer) == moves
 

@@ -53,7 +53,7 @@ def _render(args: argparse.Namespace) -> int:
     from coach.pipeline import RETRIEVAL_K
     from coach.prompts import PromptRegistry, build_context
     from coach.rules import validate
-    from coach.situation import analyse
+    from coach.analysis.situation import analyse
 
     settings = get_settings()
     registry = PromptRegistry.from_settings(settings)

@@ -20,7 +20,7 @@ from pathlib import Path
 from coach.config import Settings
 from coach.errors import TemplateError
 from coach.drafting.phrasebook import Phrasebook, Phrasebooks, Variants, load_phrasebooks, offline_folder
-from coach.moves import fold
+from coach.analysis.moves import fold
 from coach.text import to_traditional
 from coach.types import Draft, DraftRequest, Passage, Situation
 

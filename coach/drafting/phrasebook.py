@@ -19,7 +19,7 @@ import yaml
 
 from coach.config import Settings
 from coach.errors import TemplateError
-from coach.situation import STRATEGIES
+from coach.analysis.situation import STRATEGIES
 from coach.text import to_traditional
 from coach.types import Script
 

@@ -1,7 +1,7 @@
 """Situation analysis: a deterministic reading of the conversation before anything is drafted.
 
 `analyse(conversation)` works out the customer's script, the round and what the agent already
-conceded in it (from coach.rules.state), the customer's moves (coach.moves), the case facts, and
+conceded in it (from coach.rules.state), the customer's moves (coach.analysis.moves), the case facts, and
 from those a strategy key with short private English notes for the prompt. The same Situation
 drives the offline drafter.
 """
@@ -17,9 +17,9 @@ from datetime import datetime
 from coach.analysis.amounts import demanded_amount, voucher_sums_of_agent
 from coach.analysis.clock import local_time
 from coach.analysis.facts import detect_topic, read_facts
-from coach.moves import context_moves, detect_moves, offered_something
+from coach.analysis.moves import context_moves, detect_moves, offered_something
 from coach.prompts.notes import NoteBook, load_notebook, render_notes
-from coach.strategies import STRATEGIES
+from coach.analysis.strategies import STRATEGIES
 from coach.text import script_of_turns
 from coach.types import Conversation, Facts, RoundState, Script, Situation, Turn
 

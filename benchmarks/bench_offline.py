@@ -21,7 +21,7 @@ from coach.config import Settings
 from coach.drafting.offline import OfflineDrafter
 from coach.knowledge import load_knowledge_base
 from coach.rules import validate
-from coach.situation import analyse
+from coach.analysis.situation import analyse
 from coach.types import Case, Conversation, DraftRequest, Money, Policy, Turn
 
 OPENERS = [
@@ -87,7 +87,8 @@ def main() -> None:
     validate("warm-up", convs[0].turns, convs[0].policy)
 
     timings: dict[str, list[float]] = {"analyse": [], "draft n=1": [], "draft n=3": [], "analyse + draft n=3 + validate": []}
-    cpu: dict[str, list[float]] = {"draft n=3 (CPU time)": [], "analyse + draft n=3 + validate (CPU time)": []}
+    cpu: dict[str, list[float]] = {"analyse (CPU time)": [], "draft n=3 (CPU time)": [],
+                                   "analyse + draft n=3 + validate (CPU time)": []}
     strategies: dict[str, int] = {}
 
     async def run() -> None:
@@ -100,8 +101,9 @@ def main() -> None:
             drafts = await drafter.draft(DraftRequest(situation=situation, passages=ps, n=3))
             d, td = time.perf_counter(), time.thread_time()
             for draft in drafts:
-                assert validate(draft.text, conv.turns, conv.policy).ok, draft.text
+                assert validate(draft.text, conv.turns, conv.policy, conv.locale).ok, draft.text
             e, te = time.perf_counter(), time.thread_time()
+            cpu["analyse (CPU time)"].append(tb - ta)
             cpu["draft n=3 (CPU time)"].append(td - tc)
             cpu["analyse + draft n=3 + validate (CPU time)"].append((tb - ta) + (te - tc))
             timings["analyse"].append(b - a)

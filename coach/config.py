@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # embedding costs about 1 ms per character, capped). lexical: BM25 + glossary only (sub-ms).
     retrieval: Literal["hybrid", "lexical"] = Field(default="hybrid", validation_alias="COACH_RETRIEVAL")
     reload_prompts: bool = Field(default=False, validation_alias="COACH_RELOAD_PROMPTS")
+    # The customers' timezone (IANA) when a request gives none and its locale does not settle it
+    # (zh-CN and zh-TW do); without it an English customer's wall clock is unknown and the offline
+    # drafter proposes callback times from tomorrow on.
+    timezone: str | None = Field(default=None, validation_alias="COACH_TIMEZONE")
 
     # Operating the service (issue 7): browser origins, limits, load shedding, logs.
     cors_origins: str = Field(default="", validation_alias="COACH_CORS_ORIGINS")
@@ -58,6 +62,19 @@ class Settings(BaseSettings):
     # A streamed suggestion sends an SSE comment after this many quiet seconds (0: never), so that
     # proxies do not close the connection while a slow model drafts (issue 13).
     sse_keepalive_s: float = Field(default=5.0, ge=0, validation_alias="COACH_SSE_KEEPALIVE_S")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"COACH_TIMEZONE {v!r} is not an IANA timezone such as Asia/Shanghai") from None
+        return v.strip()
 
     @field_validator("openai_base_url", mode="before")
     @classmethod

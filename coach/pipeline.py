@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from coach.errors import CoachError, LLMError, TemplateError
 from coach.logging_setup import current_request_id
 from coach.metrics import DEGRADED, STAGE_LATENCY
 from coach.knowledge.script_view import for_script
+from coach.prompts.notes import load_notebook, notes_folder
 from coach.prompts import DEFAULT_REPAIR, PromptRegistry, build_context
 from coach.protocols import Drafter, Retriever
 from coach.repair import (
@@ -88,8 +90,9 @@ class Coach:
         validate: Validate | None = None,
         k: int = RETRIEVAL_K,
     ) -> None:
+        self._clocked = analyse is None  # the bundled analysis reads the request's clock
         if analyse is None:
-            from coach.situation import analyse
+            from coach.analysis.situation import analyse
         if validate is None:
             from coach.rules import DEFAULT_VALIDATOR as validate
         self.settings = settings
@@ -150,7 +153,10 @@ class Coach:
         with clock.stage("situation"):
             situation = self._situation(conversation)
         with clock.stage("retrieval"):
-            passages = for_script(await self._passages(conversation), situation.script)
+            found = await self._passages(conversation)
+            if not found:  # nothing matched the customer's words: the passages on what the moment calls for
+                found = await self._moment_passages(situation)
+            passages = for_script(found, situation.script)
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
@@ -215,6 +221,10 @@ class Coach:
 
     def _situation(self, conversation: Conversation) -> Situation:
         try:
+            if self._clocked:  # the request's instant and the notes' texts, read here at the edge
+                notebook = load_notebook(notes_folder(self.settings.prompts_dir))
+                return self.analyse(conversation, now=datetime.now(UTC), default_zone=self.settings.timezone,  # type: ignore[call-arg]
+                                    notebook=notebook)
             return self.analyse(conversation)
         except Exception:  # a bug there must not cost the agent a reply
             log.exception("situation analysis failed; drafting from the script alone")
@@ -229,6 +239,21 @@ class Coach:
             return tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
         except Exception:
             log.exception("retrieval failed; drafting without passages")
+            return ()
+
+    async def _moment_passages(self, situation: Situation) -> tuple[Passage, ...]:
+        """Passages found by the words of what the reply will do (the offline drafter's cue words
+        of the situation's strategy and lead), for a conversation whose own words match none: an
+        English message over Chinese guidelines without vectors, say. Every reply then has
+        passages that bear on the moment to cite."""
+        query_of = getattr(self.offline, "moment_query", None)
+        if query_of is None:
+            return ()
+        try:
+            query = query_of(situation)
+            return tuple(await asyncio.to_thread(self.retriever.search, query, self.k)) if query else ()
+        except Exception:
+            log.exception("retrieval by the situation failed; drafting without passages")
             return ()
 
     async def _llm_phase(

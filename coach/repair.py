@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from coach.errors import LLMError
 from coach.metrics import CITATIONS_UNRESOLVED, REPAIRS, VIOLATIONS
-from coach.prompt_loader import PromptTemplate
+from coach.prompts.loader import PromptTemplate
 from coach.protocols import Drafter
 from coach.text import to_script, to_traditional
 from coach.types import (

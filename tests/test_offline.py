@@ -14,7 +14,7 @@ from test_situation import ROWS, Row
 from coach.drafting.offline import OfflineDrafter, compose
 from coach.protocols import Drafter
 from coach.rules import validate
-from coach.situation import STRATEGIES, analyse
+from coach.analysis.situation import STRATEGIES, analyse
 from coach.text import detect_script, to_simplified
 from coach.types import Case, Conversation, DraftRequest, Money, Passage, Policy, Turn
 
@@ -127,6 +127,14 @@ def test_keep_purpose_back_never_mentions_warranty_or_cost() -> None:
         situation = analyse(conversation(row, locale, row.policy, None))
         for draft in compose(situation, (), 3):
             assert not re.search(r"保修|免费|收费|費|费用|warranty|free|charge|cost", draft.text, re.I), draft.text
+
+
+def test_every_reply_cites_a_passage_of_the_bundled_guidelines() -> None:
+    """Issue 11: every offline reply cites at least one of the passages it was given."""
+    for row in ROWS:
+        for _, conv in variants(row)[:3]:
+            for draft in compose(analyse(conv), guideline_passages()[:40], 2):
+                assert draft.citations, (row.id, draft.text)
 
 
 def test_no_citation_without_a_fitting_passage() -> None:

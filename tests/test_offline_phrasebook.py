@@ -13,7 +13,7 @@ from coach.config import Settings
 from coach.drafting.offline import OfflineDrafter
 from coach.drafting.phrasebook import clear_cache, load_phrasebooks, offline_folder
 from coach.errors import TemplateError
-from coach.situation import STRATEGIES, analyse
+from coach.analysis.situation import STRATEGIES, analyse
 from coach.text import detect_script, to_traditional
 from coach.types import Conversation, Turn
 
@@ -46,6 +46,8 @@ def test_traditional_comes_from_simplified_through_opencc() -> None:
     books = load_phrasebooks()
     hans, hant = books.for_script("zh-Hans"), books.for_script("zh-Hant")
     for strategy in STRATEGIES:
+        if strategy == "confirm_offer":  # zh-Hant.yaml words it its own way (簡訊)
+            continue
         for a, b in zip(hans.strategies[strategy]["core"], hant.strategies[strategy]["core"]):
             assert b == to_traditional(a)
     assert all(detect_script(text) == "zh-Hant" for text in hant.leads["default"])
@@ -101,3 +103,15 @@ def test_a_missing_file_is_a_template_error(working_copy: Path) -> None:
     with pytest.raises(TemplateError, match="en.yaml"):
         load_phrasebooks(working_copy)
     shutil.rmtree(working_copy)
+
+
+def test_traditional_wordings_of_its_own_lay_over_the_converted_file() -> None:
+    """zh-Hant.yaml: Taiwan's words where s2tw converts characters only (簡訊, not 短信 -> 短信)."""
+    from coach.drafting.phrasebook import load_phrasebooks
+
+    books = load_phrasebooks()
+    hant = books.for_script("zh-Hant")
+    assert any("簡訊" in v for v in hant.strategies["confirm_offer"]["core"])
+    assert "網路" in hant.next_steps["outage"][0]
+    assert any("短信" in v for v in books.for_script("zh-Hans").strategies["confirm_offer"]["core"])
+    assert hant.strategies["confirm_offer"]["core_generic"]  # not named there: still converted from zh-Hans

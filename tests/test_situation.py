@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from coach.situation import STRATEGIES, analyse, choose_strategy, customer_script, first_offer_amount, raised_total
+from coach.analysis.situation import STRATEGIES, analyse, choose_strategy, customer_script, first_offer_amount, raised_total
 from coach.types import Case, Conversation, Money, Policy, RoundState, Turn
 
 P80 = Policy(max_compensation=Money(amount=80))
@@ -59,7 +59,13 @@ ROWS: list[Row] = [
     Row("hant-first-offer", (c("包裹晚了兩週，我要求賠償100元！"),), "zh-Hant", "first_offer", ("ask_compensation",), offer=20),
     Row("en-first-offer", (c("My parcel is two weeks late. I want a refund of $100."),), "en", "first_offer", ("ask_compensation",), policy=P80USD, offer=20),
     Row("en-at-fault-fault", (c("Your technician broke my router and now it is not working."),), "en", "first_offer", ("report_fault",), case=AT_FAULT, offer=20),
-    Row("hans-small-demand", (c("给我补偿10块钱就行"),), "zh-Hans", "first_offer", ("ask_compensation",), offer=10),
+    Row("hans-small-demand", (c("快递晚了一天，给我补偿10块钱就行"),), "zh-Hans", "first_offer", ("ask_compensation",), offer=10),
+    # Nothing known of the case yet: no gesture before it is (issue 11).
+    Row("hans-money-unknown-case", (c("给我补偿10块钱就行"),), "zh-Hans", "assess_and_follow_up", ("ask_compensation",)),
+    # A duplicate charge is owed back as a refund, not met with a voucher (issue 11).
+    Row("hans-refund-owed", (c("你们系统把我的会员费扣了两次，我查了银行流水。"),), "zh-Hans", "refund_owed", (), case=AT_FAULT),
+    Row("hant-refund-owed", (c("同一筆訂單你們扣了我兩次錢，快退給我！"),), "zh-Hant", "refund_owed", ()),
+    Row("en-refund-owed", (c("You charged my card twice for the same order. I need that money back, rent is due."),), "en", "refund_owed", ("ask_compensation",), policy=P80USD, case=AT_FAULT),
     Row("hans-no-ceiling", (c("我要求赔偿损失"),), "zh-Hans", "assess_and_follow_up", ("ask_compensation",), policy=Policy()),
     Row("en-no-ceiling", (c("I expect compensation for this."),), "en", "assess_and_follow_up", ("ask_compensation",), policy=Policy()),
     # --- conceded this round: hold and propose a callback ---------------------------------------
@@ -102,7 +108,7 @@ ROWS: list[Row] = [
     Row("en-open-manager", (c("Still waiting on my ticket, get me your manager"),), "en", "open_ticket_follow_up", ("demand_manager", "ask_status"), case=OPEN),
     Row("hans-closed", (c("上次反映的问题你们必须给我解决，我要赔偿！"),), "zh-Hans", "closed_ticket_hold", ("ask_compensation",), case=CLOSED),
     Row("en-closed", (c("I've called three times already about this, fix it!"),), "en", "closed_ticket_hold", ("repeat_contact",), case=CLOSED),
-    Row("hant-closed-at-fault", (c("上次的問題你們要負責，賠償我"),), "zh-Hant", "first_offer", ("ask_compensation",), case=Case(ticket="closed", company_at_fault=True), offer=20),
+    Row("hant-closed-at-fault", (c("上次寄來的花瓶摔碎了，你們要負責，賠償我"),), "zh-Hant", "first_offer", ("ask_compensation",), case=Case(ticket="closed", company_at_fault=True), offer=20),
     # --- plain complaints and the rest ------------------------------------------------------------
     Row("hans-complaint", (c("我要投诉你们！"),), "zh-Hans", "calm_and_help", ("threat_complaint",)),
     Row("en-complaint", (c("I'm going to leave a bad review and report this."),), "en", "calm_and_help", ("threat_complaint",)),
@@ -149,6 +155,13 @@ def test_the_table_is_wide() -> None:
     assert len({r.id for r in ROWS}) == len(ROWS)
 
 
+def _fact_words(s) -> list[str]:  # type: ignore[no-untyped-def]
+    f = s.facts
+    return [w for w in (f.problem_said, f.item, f.since, f.harm, f.deadline, f.order_number) if w] + [
+        p.when for p in f.promises if p.when
+    ]
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 def test_analyse(row: Row) -> None:
     s = analyse(_conversation(row))
@@ -160,7 +173,8 @@ def test_analyse(row: Row) -> None:
     assert s.offer_amount == row.offer
     assert s.strategy in STRATEGIES
     assert any(row.strategy in n for n in s.notes)
-    assert all(n.isascii() for n in s.notes), "notes are private English lines"
+    # Notes are private English lines; only the customer's own words quoted in them are theirs.
+    assert all(n.isascii() for n in s.notes if not any(f in n for f in _fact_words(s))), s.notes
     ceiling = row.policy.max_compensation
     if s.offer_amount is not None:
         assert ceiling is not None and 0 < s.offer_amount <= ceiling.amount
@@ -230,9 +244,9 @@ def test_a_new_question_after_a_concession_is_answered_without_conceding() -> No
     [("赔我100块", 100), ("我要求賠償500元", 500), ("I want $100 back", 100), ("refund 80 dollars", 80), ("你好", None), ("订单号12345", None)],
 )
 def test_demanded_amount(text: str, amount: float | None) -> None:
-    from coach.moves import demanded_amount
+    from coach.analysis.amounts import demanded_amount, read_amounts
 
-    assert demanded_amount(text) == amount
+    assert demanded_amount(read_amounts([Turn(role="customer", text=text)]), 0) == amount
 
 
 @pytest.mark.parametrize(
@@ -245,7 +259,7 @@ def test_demanded_amount(text: str, amount: float | None) -> None:
     ],
 )
 def test_context_moves_need_the_agent_turn(agent: str, customer: str, moves: tuple[str, ...]) -> None:
-    from coach.moves import context_moves
+    from coach.analysis.moves import context_moves
 
     assert context_moves(agent, customer) == moves
 
@@ -267,8 +281,9 @@ def test_a_voucher_the_validator_missed_still_counts_as_this_rounds_concession()
     [
         ("Where is my refund?", "calm_and_help"),
         ("請問我的退款什麼時候會到？", "calm_and_help"),
-        ("I want a refund, when will I get it?", "first_offer"),
-        ("我要赔偿，什么时候给我？", "first_offer"),
+        ("I want a refund, when will I get it?", "assess_and_follow_up"),  # the case is not known yet
+        ("我要赔偿，什么时候给我？", "assess_and_follow_up"),
+        ("The parcel came smashed. I want a refund, when will I get it?", "first_offer"),
         ("Will the repair cost me anything?", "explain_warranty_inspection"),
     ],
 )
@@ -298,10 +313,15 @@ def test_no_fresh_first_offer_while_an_earlier_offer_stands() -> None:
     ("$10? That's insulting.", (10.0,), None, (10.0,)),
 ])
 def test_sums_turned_down_are_not_demands(text, offered, demanded, rejected) -> None:
-    from coach.moves import demanded_amount, rejected_amounts
+    """Read once, through the validator's offer reader, with their roles (coach.analysis.amounts)."""
+    from coach.analysis.amounts import demanded_amount, read_amounts
 
-    assert demanded_amount(text, offered) == demanded
-    assert rejected_amounts(text, offered) == rejected
+    cur = "$" if text.isascii() else ""
+    turns = [Turn(role="agent", text=(f"I can offer you a {cur}{a:g} voucher." if cur else f"我先为您申请{a:g}元代金券。"))
+             for a in offered] + [Turn(role="customer", text=text)]
+    amounts = read_amounts(turns)
+    assert demanded_amount(amounts, len(turns) - 1) == demanded
+    assert tuple(dict.fromkeys(a.amount for a in amounts if a.role == "rejected")) == rejected
 
 
 def test_the_prompt_notes_say_a_rejected_offer_is_not_a_demand() -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.api.accepted import Slot
 from coach.api.problems import explain, summary
 from coach.errors import InvalidInput
-from coach.types import MAX_TURNS, Case, Conversation, Locale, Passage, Policy, SuggestionResponse, Turn, Usage
+from coach.types import MAX_TURNS, Case, Conversation, Locale, Passage, Policy, SuggestionResponse, Turn, Usage, known_timezone
 
 
 class SuggestionRequest(BaseModel):
@@ -24,6 +25,18 @@ class SuggestionRequest(BaseModel):
     case: Case = Case()
     n: int = Field(default=1, ge=1, le=3, description="candidate replies")
     template: str | None = Field(default=None, max_length=100, description="name@vN; default the newest reply")
+    now: datetime | None = Field(
+        default=None, description="the agent desktop's clock (ISO 8601, with its UTC offset); default: when the request arrives"
+    )
+    timezone: str | None = Field(
+        default=None, max_length=64,
+        description="the customer's IANA timezone (Asia/Shanghai); proposed callback times are never before `now` there",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return known_timezone(value)
 
     def to_conversation(self) -> Conversation:
         return Conversation.model_validate(self.model_dump())

@@ -53,13 +53,18 @@ def _render(args: argparse.Namespace) -> int:
     from coach.pipeline import RETRIEVAL_K
     from coach.prompts import PromptRegistry, build_context
     from coach.rules import validate
-    from coach.situation import analyse
+    from coach.analysis.situation import analyse
 
     settings = get_settings()
     registry = PromptRegistry.from_settings(settings)
     template = registry.get(args.ref)  # a bad name fails before the index loads
     conversation = load_conversation(args.file)
-    situation = analyse(conversation)
+    from datetime import UTC, datetime
+
+    from coach.prompts.notes import load_notebook, notes_folder
+
+    situation = analyse(conversation, now=datetime.now(UTC), default_zone=settings.timezone,
+                        notebook=load_notebook(notes_folder(settings.prompts_dir)))
     passages = load_knowledge_base(settings).search_turns(conversation.turns, RETRIEVAL_K)
     violations = ()
     if args.draft:

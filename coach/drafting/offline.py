@@ -20,7 +20,8 @@ from pathlib import Path
 from coach.config import Settings
 from coach.errors import TemplateError
 from coach.drafting.phrasebook import Phrasebook, Phrasebooks, Variants, load_phrasebooks, offline_folder
-from coach.moves import fold
+from coach.analysis.moves import fold
+from coach.text import to_traditional
 from coach.types import Draft, DraftRequest, Passage, Situation
 
 log = logging.getLogger("coach.offline")
@@ -34,7 +35,13 @@ _NEEDS_STANDING = frozenset({"hold_offer_propose_callback", "confirm_offer", "ho
 _NEEDS_OFFER = frozenset({"first_offer", "raise_in_callback"})
 _NO_BRIDGE = frozenset({"confirm_offer"})  # a thank-you needs no reminder of the issue
 _MAX_CITATIONS = 2
-_FALLBACK_CUES = "calm_and_help"  # every reply opens by calming the feelings
+_LEAD_HOURS = 1.0  # a proposed time today is at least this long after the request
+# Strategies that look something up and may ask for one missing fact; the fact each kind needs.
+_ASKS_FOR_DETAILS = frozenset({"calm_and_help", "focus_on_problem", "reassure_capability", "stay_on_task", "calm_abuse"})
+_NEEDS = {"wrong_item": "order_number", "missing_part": "order_number", "not_arrived": "order_number",
+          "not_working": "since", "outage": "since"}
+_FALLBACK_CUES = "calm_and_help"
+_LAST_RESORT_CUES = "any_service"  # every reply opens by calming the feelings
 
 
 class OfflineDrafter:
@@ -57,22 +64,31 @@ class OfflineDrafter:
         seed = _seed(situation)
         strategy = _usable_strategy(situation, book)
         parts = book.strategies[strategy]
-        lead_move = None if parts.get("lead") else _lead_move(situation, book)
-        leads = parts.get("lead") or book.leads[lead_move or "default"]
-        cores = _core_variants(situation, strategy, parts)
+        facts = situation.facts
+        missed = facts.missed if strategy not in _NO_BRIDGE else None
+        missed_lead = f"missed_{missed.what}" if missed is not None and missed.what in ("callback", "visit") else None
+        if missed_lead not in book.leads:
+            missed_lead = None
+        lead_move = None if (parts.get("lead") and not missed_lead) else (missed_lead or _lead_move(situation, book))
+        leads = book.leads[missed_lead] if missed_lead else (parts.get("lead") or book.leads[lead_move or "default"])
+        known = facts.problem_kind is not None
+        cores = _core_variants(situation, strategy, parts, known)
         closes = parts.get("close", ())
         values = _values(situation, book, seed)
-        citations = self.citations(strategy, passages, lead_move)
+        citations = self.citations(strategy, passages, lead_move, situation)
         joiner = " " if situation.script == "en" else ""
+        acks = _acks(situation, book, strategy)
+        ask = _ask(situation, book, strategy, known)
         drafts: list[Draft] = []
         seen: set[str] = set()
-        bridge = book.topic_bridge if situation.topic and strategy not in _NO_BRIDGE else ()
         for i in range(max(1, min(n, 3))):
             core = _pick(cores, seed >> 8, i)
-            pieces = [_pick(leads, seed, i), core]
-            if bridge and not any(f"{{{name}}}" in core for name in ("topic", "device", "alternative")):
-                pieces.insert(1, _pick(bridge, seed >> 24, i))
-            if closes:
+            pieces = [_pick(leads, seed, i)]
+            pieces.extend(_pick(variants, seed >> 24, i) for variants in acks)
+            pieces.append(core)
+            if ask and "?" not in core and "？" not in core:
+                pieces.append(_pick(ask, seed >> 32, i))
+            elif closes:
                 pieces.append(_pick(closes, seed >> 16, i))
             text = joiner.join(p.format(**values) for p in pieces).strip()
             if text in seen:
@@ -81,21 +97,38 @@ class OfflineDrafter:
             drafts.append(Draft(text=text, citations=citations, source="offline"))
         return drafts
 
-    def citations(self, strategy: str, passages: Sequence[Passage], lead: str | None = None) -> tuple[str, ...]:
-        """Ids of the passages (at most two) that hold the cues of the strategy, then of the lead's
-        move, then of calming the feelings; within each, the passages holding more cues first."""
-        keys = [strategy] + ([f"lead:{lead}"] if lead else []) + [_FALLBACK_CUES]
+    def moment_query(self, situation: Situation) -> str:
+        """A retrieval query of what the reply to `situation` does: the cue words of its first
+        facts, its strategy, its lead and of calming the feelings (see citations())."""
+        lead = _lead_move(situation, self.phrasebooks.for_script(situation.script))
+        keys = _first_cue_keys(situation, lead) + [situation.strategy] + ([f"lead:{lead}"] if lead else []) + [_FALLBACK_CUES]
+        words = [cue for key in dict.fromkeys(keys) for cue in self.phrasebooks.cues.get(key, ()) if not cue.isascii()]
+        return " ".join(dict.fromkeys(words))
+
+    def citations(self, strategy: str, passages: Sequence[Passage], lead: str | None = None,
+                  situation: Situation | None = None) -> tuple[str, ...]:
+        """Ids of the passages (at most two) that hold the cues of what the reply does first (a
+        missed promise it apologises for, a repeat caller it answers), then of the strategy, of
+        the lead's move and of calming the feelings; within each, the passages holding more cues
+        first. When no passage holds any cue, the best-ranked passage: every reply cites one."""
+        first = _first_cue_keys(situation, lead) if situation is not None else []
+        keys = first + [strategy] + ([f"lead:{lead}"] if lead else []) + [_FALLBACK_CUES]
         chosen: list[str] = []
-        for key in dict.fromkeys(keys):
+        for i, key in enumerate(dict.fromkeys(keys)):
             cues = self.phrasebooks.cues.get(key, ())
-            scored = sorted(
+            ranked = sorted(
                 (-hits, index, passage.id)
                 for index, passage in enumerate(passages)
                 if (hits := _cue_hits(cues, passage.title, passage.text))
             )
-            chosen.extend(pid for _, _, pid in scored if pid not in chosen)
+            scored = [pid for _, _, pid in ranked if pid not in chosen]
+            # What the reply does first takes one passage and leaves room for the strategy's.
+            chosen.extend(scored[:1] if i < len(first) else scored)
             if len(chosen) >= _MAX_CITATIONS:
                 break
+        if not chosen:  # every reply cites one: the best-ranked passage on serving customers at all
+            cues = self.phrasebooks.cues.get(_LAST_RESORT_CUES, ())
+            chosen.extend(p.id for p in passages[:1] if _cue_hits(cues, p.title, p.text))
         return tuple(chosen[:_MAX_CITATIONS])
 
 
@@ -169,10 +202,15 @@ def _lead_move(situation: Situation, book: Phrasebook) -> str | None:
     return None
 
 
-def _core_variants(situation: Situation, strategy: str, parts: dict[str, Variants]) -> Variants:
+def _core_variants(situation: Situation, strategy: str, parts: dict[str, Variants], known: bool) -> Variants:
     for move in situation.moves:
         if f"core_{move}" in parts:
             return parts[f"core_{move}"]
+    if known and "core_known" in parts:
+        return parts["core_known"]
+    repeat = situation.case.prior_contacts > 0 or "repeat_contact" in situation.moves or situation.case.ticket != "none"
+    if not known and repeat and "core_history" in parts:
+        return parts["core_history"]
     if strategy in _NEEDS_STANDING and _standing_amount(situation) is None and "core_generic" in parts:
         return parts["core_generic"]
     return parts["core"]
@@ -198,16 +236,106 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
         standing = book.standing.format(money=_money(book, standing_amount, currency))
     else:
         standing = book.standing_generic
+    facts = situation.facts
+    kind = facts.problem_kind
+    steps = book.next_steps.get(kind or "", ())
+    said = _in_script(situation.script)
     return {
+        "problem": said(facts.problem),
+        "said": said(facts.problem_said),
+        "harm": said(facts.harm or facts.deadline),
+        "item": said(facts.item),
+        "next_step": steps[seed % len(steps)] if steps else topic["alternative"],
+        "alternative": said(facts.alternative) or topic["alternative"],
+        "when": "",
         "topic": topic["issue"],
         "device": topic["device"],
-        "alternative": topic["alternative"],
         "money": money,
         "offer": book.offer.format(money=money) if money else "",
         "standing": standing,
         "standing_cap": standing[:1].upper() + standing[1:],
-        "callback": book.callbacks[seed % len(book.callbacks)],
+        "callback": callback_text(book, situation, seed),
     }
+
+
+def _in_script(script: str):  # type: ignore[no-untyped-def]
+    """The customer's words (kept in Simplified) in the reply's script."""
+    def convert(text: str | None) -> str:
+        if not text:
+            return ""
+        return to_traditional(text) if script == "zh-Hant" else text
+    return convert
+
+
+def callback_text(book: Phrasebook, situation: Situation, seed: int) -> str:
+    """A callback time at least an hour after the request's local time (one of the first two
+    that fit); when the customer's wall clock is unknown, a later day's slot."""
+    now = situation.local_time
+    slots = list(book.callback_slots)
+    if now is None or not situation.clock_known:
+        fitting = [s for s in slots if s.day >= 1]
+    else:
+        hour = now.hour + now.minute / 60 + _LEAD_HOURS
+        fitting = [s for s in slots if s.day >= 1 or s.at >= hour]
+    fitting.sort(key=lambda s: (s.day, s.at))
+    choices = fitting[:2] or [max(slots, key=lambda s: (s.day, s.at))]
+    return choices[seed % len(choices)].text
+
+
+def _acks(situation: Situation, book: Phrasebook, strategy: str) -> list[Variants]:
+    """What the reply restates of the customer's words, in order: the problem (turned to our view,
+    else quoted), the harm or deadline they named, the voucher they turned down; an item alone
+    when the problem itself was not said."""
+    facts = situation.facts
+    acks = book.acks
+    if strategy in _NO_BRIDGE:  # a thank-you: only what was promised besides the offer
+        promised = any(p.what in ("resend", "visit") and p.said_by == "agent" for p in facts.promises)
+        return [acks[f"promised"]] if promised and facts.item and "promised" in acks else []
+    out: list[Variants] = []
+    disputes_us = "dispute" in situation.moves and facts.agent_turns > 0  # against what we told them
+    if facts.problem and disputes_us and "disputed" in acks:
+        out.append(acks["disputed"])
+    elif facts.problem and "problem" in acks:
+        out.append(acks["problem"])
+    elif facts.problem_said and "quoted" in acks:
+        out.append(acks["quoted"])
+    elif facts.item and "item" in acks:
+        out.append(acks["item"])
+    elif situation.topic and book.topic_bridge:
+        out.append(book.topic_bridge)
+    harm = facts.harm or facts.deadline
+    if out and harm and "harm" in acks and harm not in (facts.problem or "") and (facts.problem or "") not in harm:
+        out.append(acks["harm"])
+    turned_down = any(a.role == "rejected" and a.form in ("voucher", "red_packet", "credit") for a in facts.amounts)
+    if turned_down and "rejected" in acks and strategy not in _NEEDS_OFFER and not situation.conceded_this_round:
+        out.append(acks["rejected"])
+    return out
+
+
+def _ask(situation: Situation, book: Phrasebook, strategy: str, known: bool) -> Variants:
+    """One question for a fact the case needs and the conversation does not hold (none when the
+    core asks its own question or does not look anything up)."""
+    if not known or strategy not in _ASKS_FOR_DETAILS:
+        return ()
+    facts = situation.facts
+    need = _NEEDS.get(facts.problem_kind or "")
+    if need == "order_number" and facts.order_number is None:
+        return book.asks.get("order_number", ())
+    if need == "since" and facts.since is None:
+        return book.asks.get("since", ())
+    return ()
+
+
+def _first_cue_keys(situation: Situation, lead: str | None) -> list[str]:
+    keys = []
+    facts = situation.facts
+    if facts.missed is not None:
+        keys.append(f"fact:missed_{facts.missed.what}")
+    if situation.strategy == "refund_owed":
+        keys.append("refund_owed")
+    if lead == "repeat_contact":
+        keys.append("lead:repeat_contact")
+    return keys
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,7 @@ offline/ folder of its own.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -19,12 +19,18 @@ import yaml
 
 from coach.config import Settings
 from coach.errors import TemplateError
-from coach.situation import STRATEGIES
+from coach.analysis.situation import STRATEGIES
 from coach.text import to_traditional
 from coach.types import Script
 
-PLACEHOLDERS = frozenset({"topic", "device", "alternative", "offer", "money", "standing", "standing_cap", "callback"})
+PLACEHOLDERS = frozenset({
+    "topic", "device", "alternative", "offer", "money", "standing", "standing_cap", "callback",
+    "problem", "said", "harm", "item", "next_step", "when",
+})
 _SOURCES: dict[Script, str] = {"zh-Hans": "zh-Hans.yaml", "en": "en.yaml"}
+_HANT_OVERRIDES = "zh-Hant.yaml"  # optional: Traditional wordings that s2tw cannot make (保固, 簡訊)
+# Lists of variants that a phrasebook may hold beside the strategies, each keyed (ack, asks...).
+_KEYED = ("acks", "asks", "next_steps")
 _SCALARS = ("offer", "standing", "standing_generic")
 Variants = tuple[str, ...]
 
@@ -43,6 +49,20 @@ class Phrasebook:
     leads: dict[str, Variants]
     strategies: dict[str, dict[str, Variants]]
     topic_bridge: Variants = ()
+    callback_slots: tuple[CallbackSlot, ...] = ()
+    acks: dict[str, Variants] = field(default_factory=dict)  # restating the problem (problem, quoted, harm)
+    asks: dict[str, Variants] = field(default_factory=dict)  # asking for one missing fact
+    next_steps: dict[str, Variants] = field(default_factory=dict)  # by problem kind
+
+
+@dataclass(frozen=True)
+class CallbackSlot:
+    """A callback time the drafter may propose: `day` 0 today, 1 tomorrow; `at` the local hour
+    (a "before 5 pm" slot is at 17); `text` how the reply says it."""
+
+    day: int
+    at: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -84,9 +104,12 @@ _CACHE: dict[str, Phrasebooks] = {}
 
 def _load(folder: Traversable | Path, key: str) -> Phrasebooks:
     raw_hans = _read_yaml(folder, _SOURCES["zh-Hans"])
+    raw_hant = _deep(raw_hans, to_traditional)
+    if (folder / _HANT_OVERRIDES).is_file():
+        raw_hant = _merge(raw_hant, _read_yaml(folder, _HANT_OVERRIDES))
     books: dict[Script, Phrasebook] = {
         "zh-Hans": _book("zh-Hans", raw_hans, _SOURCES["zh-Hans"]),
-        "zh-Hant": _book("zh-Hant", _deep(raw_hans, to_traditional), _SOURCES["zh-Hans"] + " (s2tw)"),
+        "zh-Hant": _book("zh-Hant", raw_hant, _SOURCES["zh-Hans"] + " (s2tw) + " + _HANT_OVERRIDES),
         "en": _book("en", _read_yaml(folder, _SOURCES["en"]), _SOURCES["en"]),
     }
     cues_raw = _read_yaml(folder, "citations.yaml")
@@ -109,6 +132,16 @@ def _read_yaml(folder: Traversable | Path, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TemplateError(f"offline phrasings: {path} must hold a mapping")
     return data
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """`override` laid over `base`: mappings merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = _merge(base.get(k), v) if k in base else v
+        return out
+    return override
 
 
 def _deep(value: Any, convert: Any) -> Any:
@@ -179,8 +212,38 @@ def _book(script: Script, raw: dict[str, Any], name: str) -> Phrasebook:
             }
             for k, v in topics.items()
         },
-        callbacks=_strings(raw["callbacks"], f"{name}: callbacks"),
+        callbacks=tuple(slot.text for slot in _slots(raw["callbacks"], name)),
+        callback_slots=_slots(raw["callbacks"], name),
         leads=leads,
         strategies=strategies,
         topic_bridge=_strings(raw["topic_bridge"], f"{name}: topic_bridge") if "topic_bridge" in raw else (),
+        **{key: _keyed(raw.get(key, {}), f"{name}: {key}") for key in _KEYED},
     )
+
+
+def _keyed(raw: Any, where: str) -> dict[str, Variants]:
+    if not isinstance(raw, dict):
+        raise TemplateError(f"offline phrasings: {where} must be a mapping of lists")
+    return {str(k): _strings(v, f"{where}.{k}") for k, v in raw.items()}
+
+
+def _slots(raw: Any, name: str) -> tuple[CallbackSlot, ...]:
+    """`callbacks`: a list of {day, at, text} (or plain strings: tomorrow's, for old copies)."""
+    if not isinstance(raw, list) or not raw:
+        raise TemplateError(f"offline phrasings: {name}: `callbacks` must be a non-empty list")
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            item = {"day": 1, "at": 10, "text": item}
+        if not isinstance(item, dict) or not {"day", "at", "text"} <= set(item):
+            raise TemplateError(f"offline phrasings: {name}: callbacks[{i}] needs `day`, `at` and `text`")
+        try:
+            day, at = int(item["day"]), float(item["at"])
+        except (TypeError, ValueError):
+            raise TemplateError(f"offline phrasings: {name}: callbacks[{i}]: `day` and `at` are numbers") from None
+        if day not in (0, 1, 2) or not 0 <= at < 24:
+            raise TemplateError(f"offline phrasings: {name}: callbacks[{i}]: `day` 0-2, `at` an hour 0-23")
+        out.append(CallbackSlot(day=day, at=at, text=str(_strings([item["text"]], f"{name}: callbacks[{i}]")[0])))
+    if not any(slot.day >= 1 for slot in out):
+        raise TemplateError(f"offline phrasings: {name}: `callbacks` needs at least one slot of a later day")
+    return tuple(out)

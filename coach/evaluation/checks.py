@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from coach.evaluation import listening
 from coach.evaluation.scenarios import Expect
 from coach.text import to_simplified
-from coach.types import Locale, Offer, Passage, Policy, Turn, ValidationResult
+from coach.types import Conversation, Locale, Offer, Passage, Policy, Turn, ValidationResult
 
 # (draft, turns, policy, locale) -> ValidationResult: coach.rules.validate.
 ValidateFn = Callable[[str, Sequence[Turn], Policy, Locale | None], ValidationResult]
@@ -107,12 +108,49 @@ def check_cites_any(expect: Expect, cited: Sequence[Passage]) -> Check | None:
     return Check("cites_any", False, f"none of the cited passages ({ids}) holds any of the phrases")
 
 
+def check_mentions_problem(expect: Expect, reply: str) -> Check | None:
+    if not expect.mentions_problem:
+        return None
+    found = listening.mentions(reply, expect.mentions_problem)
+    if found is None:
+        return Check("mentions_problem", False, "names none of " + ", ".join(repr(t) for t in expect.mentions_problem))
+    return Check("mentions_problem", True, f"names {found!r}")
+
+
+def check_no_repeat_question(expect: Expect, reply: str) -> Check | None:
+    if not expect.already_said:
+        return None
+    again = listening.asked_again(reply, list(expect.already_said))
+    if again:
+        return Check("no_repeat_question", False, "asks again for " + ", ".join(again))
+    return Check("no_repeat_question", True, "asks for none of " + ", ".join(expect.already_said))
+
+
+def check_no_past_time(expect: Expect, reply: str, conversation: Conversation | None) -> Check | None:
+    if not expect.no_past_time or conversation is None:
+        return None
+    today = listening.proposed_today(reply)
+    if not today:
+        return None  # proposes no time of today: nothing to judge
+    from coach.analysis.clock import local_time
+    from coach.text import script_of_turns
+
+    clock, known = local_time(conversation, script=script_of_turns(conversation.turns, conversation.locale))
+    if clock is None or not known:
+        return Check("no_past_time", True, "names a time today, but the customer's clock is not known")
+    past = listening.past_times(reply, clock)
+    if past:
+        return Check("no_past_time", False, f"proposes {', '.join(past)} at {clock:%H:%M} local")
+    return Check("no_past_time", True, f"every time proposed is after {clock:%H:%M} local")
+
+
 def run_checks(
     expect: Expect,
     reply: str,
     validation: ValidationResult,
     offers: Sequence[Offer],
     cited: Sequence[Passage],
+    conversation: Conversation | None = None,
 ) -> list[Check]:
     """Every deterministic check the expectation asks for (the judge is added by the runner)."""
     candidates = (
@@ -121,5 +159,8 @@ def run_checks(
         check_must_match(expect, reply),
         check_must_not_match(expect, reply),
         check_cites_any(expect, cited),
+        check_mentions_problem(expect, reply),
+        check_no_repeat_question(expect, reply),
+        check_no_past_time(expect, reply, conversation),
     )
     return [c for c in candidates if c is not None]

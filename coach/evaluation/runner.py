@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -71,11 +72,18 @@ class ScenarioResult:
         return sum(t.passed for t in self.trials) / len(self.trials) if self.trials else 0.0
 
 
+# The request's clock of a scenario that gives none (`conversation.now`): a fixed instant, so that
+# replies proposing a time are the same on every run. Naive, hence read as UTC with the customer's
+# timezone from the scenario's `timezone` or locale: 14:30 in Beijing and Taipei.
+DEFAULT_NOW = datetime(2025, 3, 11, 6, 30)
+
+
 @dataclass(frozen=True)
 class RunOptions:
     templates: tuple[str | None, ...] = (None,)
     repeat: int = 1
     concurrency: int = 8
+    now: datetime = DEFAULT_NOW
 
 
 class Runner:
@@ -102,7 +110,7 @@ class Runner:
             for item in scenarios
             for rep in range(max(1, options.repeat))
         ]
-        trials = await asyncio.gather(*(self._guarded(sem, t, item, rep) for t, item, rep in jobs))
+        trials = await asyncio.gather(*(self._guarded(sem, t, item, rep, options.now) for t, item, rep in jobs))
         grouped: dict[tuple[str | None, str], ScenarioResult] = {}
         for (template, item, _), trial in zip(jobs, trials):
             key = (template, item.scenario.id)
@@ -116,16 +124,17 @@ class Runner:
         return results
 
     async def _guarded(self, sem: asyncio.Semaphore, template: str | None, item: LoadedScenario,
-                       sample: int) -> Trial:
+                       sample: int, now: datetime = DEFAULT_NOW) -> Trial:
         async with sem:
-            trial = await self._one(template, item, sample)
+            trial = await self._one(template, item, sample, now)
         if self._progress is not None:
             self._progress(trial.passed)
         return trial
 
-    async def _one(self, template: str | None, item: LoadedScenario, sample: int) -> Trial:
+    async def _one(self, template: str | None, item: LoadedScenario, sample: int, now: datetime = DEFAULT_NOW) -> Trial:
         scenario = item.scenario
-        update: dict[str, object] = {"conversation_id": scenario.conversation.conversation_id or scenario.id}
+        update: dict[str, object] = {"conversation_id": scenario.conversation.conversation_id or scenario.id,
+                                     "now": scenario.conversation.now or now}
         if template:
             update["template"] = template
         conversation = scenario.conversation.model_copy(update=update)
@@ -163,7 +172,7 @@ class Runner:
         offers = self._concessions(best.text, turns, conversation.policy, conversation.locale)
         by_id = {p.id: p for p in response.passages}
         cited = tuple(by_id[c] for c in best.citations if c in by_id)
-        checks = tuple(run_checks(item.scenario.expect, best.text, validation, offers, cited))
+        checks = tuple(run_checks(item.scenario.expect, best.text, validation, offers, cited, conversation))
         return Trial(
             reply=best.text,
             passed=all(c.passed for c in checks),

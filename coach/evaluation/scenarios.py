@@ -43,8 +43,16 @@ class Expect(_Strict):
     must_not_match: list[str] = Field(default_factory=list)
     cites_any: list[str] = Field(default_factory=list)
     judge: str | None = None
+    # Listening (issue 11): key terms of the customer's problem, one of which the reply names;
+    # facts the conversation already holds, which the reply must not ask for again; and whether a
+    # time the reply proposes for today must lie after the request's clock (default: yes).
+    mentions_problem: list[str] = Field(default_factory=list)
+    already_said: list[Literal["problem", "product", "since", "order_number", "contact_history", "amount"]] = Field(
+        default_factory=list
+    )
+    no_past_time: bool = True
 
-    @field_validator("must_match", "must_not_match")
+    @field_validator("must_match", "must_not_match", "mentions_problem")
     @classmethod
     def _compilable(cls, value: list[str]) -> list[str]:
         return _check_patterns(value)

@@ -72,6 +72,32 @@ def money_in(norm_text: str) -> list[tuple[float, str]]:
     return [(amount, currency) for _, amount, currency in sorted(found)]
 
 
+class MoneyMention(NamedTuple):
+    """A sum of money written in a text, offered or not: amount, currency, form ("voucher",
+    "refund", "money"...) and its [start, end) in the normalised text."""
+
+    amount: float
+    currency: str | None
+    kind: str
+    start: int
+    end: int
+
+
+def money_mentions(norm_text: str) -> list[MoneyMention]:
+    """Every sum of money in a normalised text with the form it is written in, whoever says it and
+    whether or not it is offered: the reading find_offers() starts from, for callers that judge
+    the role of a sum themselves (the situation analysis reads the customer's sums this way)."""
+    active = REGISTRY.active(norm_text)
+    if active.isdisjoint(lx.MENTION_GATE_IDS):
+        return []
+    hits = Hits(lx.VOCAB.scan(norm_text))
+    return [
+        MoneyMention(m.amount, m.currency, m.kind, m.start, m.end)
+        for m in _mentions(norm_text, active, hits)
+        if m.amount is not None and m.kind in lx.MONEY_KINDS
+    ]
+
+
 def find_offers_in(norm: Normalized) -> list[FoundOffer]:
     """find_offers() of a text already normalised (the validator's draft context)."""
     return _offers(norm)

@@ -1,7 +1,7 @@
 """Situation analysis: a deterministic reading of the conversation before anything is drafted.
 
 `analyse(conversation)` works out the customer's script, the round and what the agent already
-conceded in it (from coach.rules.state), the customer's moves (coach.moves), the case facts, and
+conceded in it (from coach.rules.state), the customer's moves (coach.analysis.moves), the case facts, and
 from those a strategy key with short private English notes for the prompt. The same Situation
 drives the offline drafter.
 """
@@ -12,18 +12,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from coach.moves import (
-    context_moves,
-    demanded_amount,
-    detect_moves,
-    detect_topic,
-    offered_something,
-    rejected_amounts,
-    voucher_amounts,
-)
-from coach.strategies import STRATEGIES
+from datetime import datetime
+
+from coach.analysis.amounts import demanded_amount, voucher_sums_of_agent
+from coach.analysis.clock import local_time
+from coach.analysis.facts import detect_topic, read_facts
+from coach.analysis.moves import context_moves, detect_moves, offered_something
+from coach.prompts.notes import NoteBook, load_notebook, render_notes
+from coach.analysis.strategies import STRATEGIES
 from coach.text import script_of_turns
-from coach.types import Conversation, RoundState, Script, Situation, Turn
+from coach.types import Conversation, Facts, RoundState, Script, Situation, Turn
 
 # Moves that only apply to the latest customer message vs. facts that stay true for the round.
 _STICKY = ("report_fault",)
@@ -62,12 +60,7 @@ def _read_rounds(turns: Sequence[Turn]) -> RoundState:
 
 def _unrecognised_concession(turns: Sequence[Turn], state: RoundState) -> bool:
     standing = state.standing_amount or 0.0
-    return any(
-        amount > standing + 0.005
-        for t in turns
-        if t.role == "agent" and t.round == state.current_round
-        for amount in voucher_amounts(t.text)
-    )
+    return any(amount > standing + 0.005 for amount in voucher_sums_of_agent(turns, state.current_round))
 
 
 def _latest_customer_block(turns: Sequence[Turn]) -> list[Turn]:
@@ -114,9 +107,12 @@ def raised_total(ceiling: float, standing: float, demanded: float | None) -> flo
 
 
 def choose_strategy(
-    moves: Sequence[str], state: RoundState, conversation: Conversation, demanded: float | None
+    moves: Sequence[str], state: RoundState, conversation: Conversation, demanded: float | None,
+    facts: Facts = Facts(),
 ) -> tuple[str, float | None]:
-    """The strategy key and the amount it proposes (for first_offer and raise_in_callback)."""
+    """The strategy key and the amount it proposes (for first_offer and raise_in_callback).
+    No compensation is offered before the case is known (the customer has not said what went
+    wrong); a duplicate charge is owed back as a refund, not answered with a goodwill voucher."""
     case = conversation.case
     ceiling_money = conversation.policy.max_compensation
     ceiling = ceiling_money.amount if ceiling_money is not None else 0.0
@@ -135,6 +131,8 @@ def choose_strategy(
         return "hold_offer_propose_callback", None
     if has("accept_offer"):
         return "confirm_offer", None
+    if facts.problem_kind == "duplicate_charge" and case.ticket == "none" and not has("fraud_report"):
+        return "refund_owed", None
     standing = state.standing_amount
     if state.current_round >= 2 and standing and ceiling > 0 and not any(has(m) for m in _NOT_HAGGLING):
         # The callback round exists to bring the one raise (after an offer that was not accepted).
@@ -154,7 +152,12 @@ def choose_strategy(
         if standing:  # an earlier round's offer stands: only a raise of it, never a fresh first offer
             total = raised_total(ceiling, standing, demanded)
             return ("raise_in_callback", total) if total is not None else ("hold_final_offer", None)
-        return "first_offer", first_offer_amount(ceiling, demanded)
+        if facts.problem_kind is None:  # nothing known of the case yet: no gesture before it is
+            return ("assess_and_follow_up", None) if asks_money else ("calm_and_help", None)
+        offer = first_offer_amount(ceiling, demanded)
+        if any(abs(offer - r) < 0.005 for r in facts.rejected()):
+            return "assess_and_follow_up", None  # the sum they just turned down is no gesture
+        return "first_offer", offer
     if case.ticket == "open":
         return "open_ticket_follow_up", None
     if has("demand_manager"):
@@ -168,66 +171,12 @@ def choose_strategy(
     return "calm_and_help", None
 
 
-def _money(amount: float | None, currency: str) -> str:
-    if amount is None:
-        return "none"
-    return f"{amount:g} {currency}"
-
-
-def _notes(
-    strategy: str, moves: Sequence[str], state: RoundState, conversation: Conversation,
-    script: Script, offer: float | None, demanded: float | None, topic: str | None,
-    rejected: Sequence[float] = (),
-) -> tuple[str, ...]:
-    ceiling = conversation.policy.max_compensation
-    currency = ceiling.currency if ceiling is not None else "CNY"
-    language = {"zh-Hans": "Simplified Chinese", "zh-Hant": "Traditional Chinese", "en": "English"}
-    notes = [
-        f"Reply in {language[script]} ({script}).",
-        f"Round {state.current_round}"
-        + (" (a callback round)" if state.current_round >= 2 else " (first contact)")
-        + ("; the agent already conceded in this round" if state.conceded_this_round else "; no concession yet this round")
-        + f"; standing offer: {_money(state.standing_amount, currency)}.",
-        "Customer moves: " + (", ".join(moves) if moves else "none detected") + ".",
-    ]
-    case = conversation.case
-    notes.append(
-        f"Case: ticket {case.ticket}, prior contacts {case.prior_contacts}, "
-        f"company at fault: {'yes' if case.company_at_fault else 'no'}."
-    )
-    if ceiling is not None:
-        notes.append(f"Private ceiling {_money(ceiling.amount, currency)}: never exceed it, never reveal it.")
-    if rejected:
-        turned_down = ", ".join(_money(a, currency) for a in rejected)
-        notes.append(f"The customer turns down {turned_down} (an offer, not their demand): do not offer it again as if new.")
-    if demanded is not None:
-        notes.append(f"The customer asks for {_money(demanded, currency)}; do not accept a sum above what the strategy offers.")
-    if topic is not None:
-        notes.append(f"The issue is about: {topic}.")
-    notes.append(f"Strategy {strategy}: {STRATEGIES[strategy]}")
-    if offer is not None:
-        notes.append(f"Offer exactly {_money(offer, currency)} as a voucher, once.")
-    if strategy == "hold_offer_propose_callback":
-        standing = (
-            f"the standing offer is {_money(state.standing_amount, currency)}"
-            if state.standing_amount is not None else "restate the offer already made without a new figure"
-        )
-        notes.append(
-            f"The agent already conceded this round; {standing}: do not offer more; acknowledge the gap "
-            "and propose a callback time."
-        )
-    if "demand_manager" in moves and strategy != "focus_on_problem":
-        notes.append("The customer also asks for a manager: keep the focus on their problem and your help.")
-    if case.prior_contacts > 0 or "repeat_contact" in moves:
-        notes.append("The customer has contacted us before: acknowledge it and show it is taken seriously.")
-    if "threat_harm" in moves:
-        notes.append("The customer mentions harming themselves: respond with care and concern first.")
-    notes.append("Never expose the agent's authority, never blame the customer, no sarcasm.")
-    return tuple(notes)
-
-
-def analyse(conversation: Conversation) -> Situation:
-    """The deterministic situation of a conversation: script, round state, moves, strategy, notes."""
+def analyse(conversation: Conversation, *, now: datetime | None = None, default_zone: str | None = None,
+            notebook: NoteBook | None = None) -> Situation:
+    """The deterministic situation of a conversation: script, round state, moves, facts, strategy,
+    notes. `now` is the request's instant when the conversation carries none; `default_zone` the
+    service's timezone (COACH_TIMEZONE) when neither the conversation nor its locale gives one;
+    `notebook` the notes' texts (default: the bundled prompts/notes/notes.yaml)."""
     turns = conversation.turns
     state = _read_rounds(turns)
     script = customer_script(conversation)
@@ -242,28 +191,44 @@ def analyse(conversation: Conversation) -> Situation:
     for move in context_moves(_last_agent_text(turns), latest_text):
         if move not in moves:
             moves.append(move)
-    offered = [o.amount for o in state.offers if o.amount is not None]
-    demanded = demanded_amount(latest_text, offered) if latest_text else None
-    rejected = rejected_amounts(latest_text, offered) if latest_text else ()
+    facts = read_facts(turns, script)
+    first_latest = _first_of_latest_block(turns)
+    demanded = demanded_amount(facts.amounts, first_latest)
+    rejected = tuple(dict.fromkeys(a.amount for a in facts.amounts if a.turn >= first_latest and a.role == "rejected"))
     if demanded is not None and state.offers and "ask_compensation" not in moves:
         moves.append("ask_compensation")  # naming a sum while an offer stands is asking for money
-    strategy, offer = choose_strategy(moves, state, conversation, demanded)
-    topic = detect_topic(latest_text) or detect_topic(" ".join(t.text for t in this_round))
-    return Situation(
+    strategy, offer = choose_strategy(moves, state, conversation, demanded, facts)
+    topic = detect_topic(turns)
+    clock, clock_known = local_time(conversation, now, default_zone, script)
+    situation = Situation(
         script=script,
         round=state.current_round,
         conceded_this_round=state.conceded_this_round,
         standing_amount=state.standing_amount,
         moves=tuple(moves),
         strategy=strategy,
-        notes=_notes(strategy, moves, state, conversation, script, offer, demanded, topic, rejected),
         case=conversation.case,
         policy=conversation.policy,
         fingerprint=fingerprint(turns, [conversation.case.model_dump(), conversation.policy.model_dump()]),
         topic=topic,
         demanded_amount=demanded,
         offer_amount=offer,
+        facts=facts,
+        local_time=clock,
+        clock_known=clock_known,
     )
+    notes = render_notes(situation, conversation, notebook if notebook is not None else load_notebook())
+    return situation.model_copy(update={"notes": notes})
+
+
+def _first_of_latest_block(turns: Sequence[Turn]) -> int:
+    """Index of the first turn of the customer's latest block of messages."""
+    i = len(turns)
+    while i > 0 and turns[i - 1].role != "customer":
+        i -= 1
+    while i > 0 and turns[i - 1].role == "customer":
+        i -= 1
+    return i
 
 
 __all__ = [

@@ -2,16 +2,19 @@
 
 Pure functions over text. Traditional input is folded to Simplified with OpenCC first and English
 is lower-cased, so one cue table covers the three scripts. Cues are short regular expressions;
-each move is a yes/no reading of one message, never a score.
+each move is a yes/no reading of one message, never a score. Sums of money are not read here: the
+validator's offer reader reads them (coach.analysis.amounts); the topic is read over the whole
+complaint (coach.analysis.facts.detect_topic).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
 import re
 from functools import lru_cache
 
+from coach.rules.normalize import normalize
+from coach.rules.offers import money_mentions
 from coach.text import to_simplified
 
 # Each move: a regular expression over the folded text (Simplified, lower-case).
@@ -144,27 +147,7 @@ def context_moves(agent_text: str, customer_text: str) -> tuple[str, ...]:
     return ()
 
 
-# Words a sentence spends on the thing it is about; used to name the topic in a reply.
-_TOPICS: tuple[tuple[str, str], ...] = (
-    ("food", r"外卖|酸奶|餐品|饭菜|食品|过期|披萨|pizza|meal|food|takeaway|yogurt"),
-    ("appliance", r"冰箱|空调|洗衣机|吸尘器|电视|热水器|微波炉|fridge|refrigerator|washer|washing machine|vacuum|air ?con|dishwasher|blender|\btv\b"),
-    ("phone", r"手机|屏幕|充电|耳机|手表|phone|screen|mobile|earbuds|headphones|watch"),
-    ("broadband", r"宽带|网速|断网|wifi|wi-fi|broadband|internet"),
-    ("delivery", r"快递|包裹|物流|送货|配送|parcel|package|delivery|courier"),
-    ("bill", r"话费|账单|扣费|扣钱|流量|bill|charged|fee"),
-    ("account", r"账户|账号|银行卡|存款|存钱|卡掉了|卡丢了|丢了卡|account|bank card|deposit|card"),
-    ("home", r"钥匙|锁在|门锁|keys|locked out|lock"),
-    ("order", r"订单|下单|退货|order|purchase|return"),
-    ("travel", r"火车|高铁|列车|航班|机票|车票|行程|train|flight|ticket to|booking|trip"),
-)
-
 _PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)")
-_AMOUNT = re.compile(
-    r"(?:¥|￥|rmb|cny|\$|usd)\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:块|元|圆|rmb|cny|yuan|dollars?|usd|bucks)"
-    r"|(?:赔|补偿|退|compensat\w*|refund\w*)\D{0,8}?(\d+(?:\.\d+)?)"
-)
-
-
 def fold(text: str) -> str:
     """Simplified, lower-case, pinyin annotations dropped: the text the cue tables read."""
     return _PINYIN.sub("", to_simplified(text)).lower()
@@ -193,48 +176,11 @@ _OFFER_WORDS = r"代金券|优惠券|红包|补偿|赔偿|退款|退还|积分|v
 
 
 def offered_something(agent_text: str) -> bool:
-    """Whether an agent turn speaks of a benefit (a fallback when no offer was recognised in it)."""
-    folded = fold(agent_text) if agent_text else ""
-    return bool(folded) and (bool(_AMOUNT.search(folded)) or bool(_compiled(_OFFER_WORDS).search(folded)))
-
-
-_VOUCHER_AMOUNT = re.compile(
-    r"(?:[$¥￥]\s*)?(\d+(?:\.\d+)?)\s*(?:元|块|美元|dollars?|cny|usd|rmb)?\s*(?:的)?\s*"
-    r"(?:代金券|优惠券|抵用券|红包|voucher|coupon|gift card|store credit|credit)"
-)
-
-
-def voucher_amounts(text: str) -> tuple[float, ...]:
-    """Amounts written as a voucher, coupon, red packet or credit ("30元代金券", "$10 voucher")."""
-    return tuple(float(a) for a in _VOUCHER_AMOUNT.findall(fold(text))) if text else ()
-
-
-def detect_topic(text: str) -> str | None:
-    folded = fold(text)
-    for topic, cue in _TOPICS:
-        if _compiled(cue).search(folded):
-            return topic
-    return None
-
-
-def named_amounts(text: str) -> list[float]:
-    """Every sum of money the message names."""
-    return [float(a or b or c) for a, b, c in _AMOUNT.findall(fold(text))]
-
-
-def rejected_amounts(text: str, offered: Sequence[float] = ()) -> tuple[float, ...]:
-    """Sums the message names as an offer it turns down, not as its own demand: written as a
-    voucher or credit ("20块代金券打发谁呢？", "a $10 voucher? seriously"), or equal to a sum
-    the agent offered."""
-    vouchers = set(voucher_amounts(text))
-    return tuple(dict.fromkeys(a for a in named_amounts(text) if a in vouchers or any(abs(a - o) < 0.005 for o in offered)))
-
-
-def demanded_amount(text: str, offered: Sequence[float] = ()) -> float | None:
-    """The largest sum of money the message asks for, if it names one (sums it turns down aside)."""
-    rejected = set(rejected_amounts(text, offered))
-    amounts = [a for a in named_amounts(text) if a not in rejected]
-    return max(amounts) if amounts else None
+    """Whether an agent turn speaks of a benefit (a fallback when no offer was recognised in it):
+    a sum of money, read by the validator's offer reader, or a word of one."""
+    if not agent_text:
+        return False
+    return bool(money_mentions(normalize(agent_text).text)) or bool(_compiled(_OFFER_WORDS).search(fold(agent_text)))
 
 
 # Every move the analysis can report (the context moves are read against the agent's last turn).

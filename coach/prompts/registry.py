@@ -19,7 +19,7 @@ from typing import Any
 
 from coach.config import Settings
 from coach.errors import ConfigError, InvalidInput, NotFound, TemplateError
-from coach.prompt_loader import PromptTemplate, parse_template
+from coach.prompts.loader import PromptTemplate, parse_template
 from coach.types import Conversation, Message, Passage, Situation, Violation
 
 log = logging.getLogger("coach.prompts")

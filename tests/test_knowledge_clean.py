@@ -24,9 +24,9 @@ CASES = [
     ("stray question mark before a quote", "部分客服人?“逃”,开始回避", ["部分客服人“逃”"], ["?"]),
     ("a real question mark stays", "能不能別墨跡了?浪費我時間", ["別墨跡了?浪費"], []),
     ("questions in a row stay", "话讲得好不好?运用时机是否恰当?听话是否听到", ["好不好?运用时机是否恰当?听话"], []),
-    ("garbled run repaired by re-reading the bytes", "並由外部延伸到嚴謹(jǐn)?shù)淖鳂I(yè)流程要求", ["嚴謹作業流程要求"], ["淖", "鳂", "?", "shù"]),
+    ("garbled run repaired by re-reading the bytes", "並由外部延伸到嚴謹(jǐn)?shù)淖鳂I(yè)流程要求", ["嚴謹的作業流程要求"], ["淖", "鳂", "?", "shù"]),
     ("garbled run before a Han character", "因?yàn)殡娫捒头\ue479皇桥c(yǔ)客戶面對面", ["電話客服不是與客戶面對面"], ["殡", "?"]),
-    ("garbled run lost beyond repair is dropped", "客戶是否正??蛻?/span>(如是否判定)", ["客戶是否正(如是否判定)"], ["蛻", "span", "?"]),
+    ("garbled run that does not read as prose is dropped before a tag", "客戶是否?亥、?/span>(如是否判定)", ["客戶是否(如是否判定)"], ["亥", "span", "?"]),
     ("html tags and style residue", '然而对 3px 15px">客服的<b>工作</b>特性', ["然而对客服的工作特性"], ["px", "<b>", '">']),
     ("repeated paragraph kept once", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未\n甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未\n别的", ["别的"], []),
 ]

@@ -1,5 +1,9 @@
 """Chunking of a cleaned document into passages along its own structure.
 
+A passage's title is the document's title (its title line, else one made from the file's name)
+and its nearest heading; a document with neither leaves its passages untitled rather than naming
+them all after its first sentence.
+
 Sections start at headings ("一.", "二、", "1." lines that are short, or a short stand-alone line
 between blank lines); inside a section, paragraphs are packed into passages of about MIN_CHARS to
 MAX_CHARS characters, a longer paragraph is cut at Chinese sentence ends (。！？；). A passage never
@@ -114,30 +118,53 @@ def _sections(text: str, doc_title: str) -> list[tuple[str, list[str]]]:
 
 
 TITLE_CHARS = 40
+TITLE_JOIN = " › "  # between the document's title and the passage's nearest heading
+_TITLE_LINE_END = re.compile(r"[。；;,，、]$")
 
 
-def document_title(text: str) -> tuple[str, bool]:
-    """(title, True) when the first line is short enough to be the title line; else the opening
-    sentence (or clause) stands for the title and the first line stays body text (False)."""
+def document_title(text: str) -> str | None:
+    """The document's title line: a short first line that is not a sentence of the body. None
+    when the document opens with its body (its first sentence is not a title)."""
     first = text.split("\n", 1)[0].strip()
-    if len(first) <= TITLE_CHARS:
-        return first, True
-    sentence = split_sentences(first)[0].strip()
-    if len(sentence) <= TITLE_CHARS:
-        return sentence, False
-    return re.split(r"[，,：:]", sentence, maxsplit=1)[0][:TITLE_CHARS], False
+    if len(first) <= TITLE_CHARS and not _TITLE_LINE_END.search(first):
+        return first
+    return None
 
 
-def chunk_text(text: str) -> list[Chunk]:
-    """Passages of one cleaned document, in reading order, positions 0..n-1."""
+_MARKUP = re.compile(r"(?:^|(?<=\s))(?:#{1,6}|-{3,}|\*{3,}|_{3,})(?=\s|$)|\*\*")
+
+
+def plain_title(title: str) -> str:
+    """A heading without its Markdown marks ("# ", "**", a "---" rule merged into it)."""
+    return " ".join(_MARKUP.sub(" ", title).split())
+
+
+def passage_title(doc_title: str, heading: str) -> str:
+    """What an agent reads above a passage: the document, then the nearest heading."""
+    doc_title, heading = plain_title(doc_title), plain_title(heading)
+    if doc_title and heading and heading != doc_title:
+        return f"{doc_title}{TITLE_JOIN}{heading}"
+    return heading or doc_title
+
+
+def heading_of(title: str) -> str:
+    """The nearest heading of a passage title (what the index reads beside the text: a document's
+    title repeated over all its passages would only blur the ranking)."""
+    return title.rsplit(TITLE_JOIN, 1)[-1]
+
+
+def chunk_text(text: str, name_title: str = "") -> list[Chunk]:
+    """Passages of one cleaned document, in reading order, positions 0..n-1. `name_title` stands
+    for the document's title when it has no title line (a title made from the file's name)."""
     if not text.strip():
         return []
-    title, is_line = document_title(text)
-    if is_line:
+    title = document_title(text)
+    if title is not None:
         text = text.split("\n", 1)[1] if "\n" in text else ""
+    doc_title = title or name_title
     chunks: list[Chunk] = []
-    for section_title, paragraphs in _sections(text, title):
+    for heading, paragraphs in _sections(text, ""):
         pieces = [p for para in paragraphs for p in _pieces(para)]
         for passage in _pack(pieces):
-            chunks.append(Chunk(title=section_title, text=passage, position=len(chunks)))
+            chunks.append(Chunk(title=passage_title(doc_title, heading), text=passage, position=len(chunks)))
     return chunks

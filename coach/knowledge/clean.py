@@ -3,8 +3,9 @@
 What goes, in this order:
 1. non-breaking and other exotic spaces, HTML tag and style residue;
 2. the pinyin annotations one site put after every converted character ("服務(wù)");
-3. fragments garbled by a one-byte misalignment of GBK text; they are repaired by re-reading the
-   bytes at the right offset ("淖鳂I" -> "作業"), or dropped when the bytes are lost;
+3. fragments garbled by a one-byte misalignment of GBK text; they are repaired from their bytes
+   ("淖鳂I" -> "作業", "??蛻?/span>" -> "常客戶"; the kinds of repair are in
+   `coach.knowledge.garbled`), or dropped when the bytes do not read as prose;
 4. stray "?" runs (placeholders of lost spaces);
 5. boilerplate lines (navigation, "related reading" lists, footers, comment widgets), see
    `coach.knowledge.boilerplate`;
@@ -18,8 +19,13 @@ Paragraph breaks survive as newlines, blank lines as one empty line (the chunker
 from __future__ import annotations
 
 import re
+from collections import Counter
 
+from coach.knowledge import garbled
 from coach.knowledge.boilerplate import drop_boilerplate
+from coach.knowledge.garbled import TextScorer
+from coach.knowledge.piece_lm import shipped_scorer
+from coach.text import detect_script
 from coach.knowledge.repeats import repeated_mask
 
 # Lowercase pinyin letters, with or without tone marks.
@@ -51,12 +57,10 @@ _TONELESS = str.maketrans(
 # before a Han character or an annotation ("...竭M行", "...鳂I(yè)"), or a "?" before a tag remnant
 # ("...蛻?/span>").
 _GARBLED = re.compile(
-    rf"(?<=[{_HAN})])\?+(?:{_SYLLABLE}\))?"
+    rf"(?<=[{_HAN})])(?P<marks>\?+)(?:{_SYLLABLE}\))?"
     rf"(?P<run>[^\x00-\x7f\s]{{1,80}}?)"
     rf"(?:(?P<last>[A-Za-z])(?:[(]{_SYLLABLE}[)]|(?=[{_HAN}]))|(?P<tag>\?/[a-z]+>))"
 )
-_REPAIRED = re.compile(rf"[{_HAN}\u201c\u201d\u300c\u300d\uff0c\u3002]+")
-_EDGE_NOISE = re.compile(rf"^[^{_HAN}\u201c\u300c]+|[^{_HAN}\u201d\u300d\u3002]+$")
 _LEADING_JUNK = re.compile(r"^[ ?]+", re.MULTILINE)
 _QMARK_BEFORE_QUOTE = re.compile(rf"(?<=[{_HAN}])\?+(?=[\u201c\u300c])")
 _SPACE_RUNS = re.compile(r"[ ]{2,}")
@@ -76,21 +80,28 @@ def _drop_annotations(text: str) -> str:
     return _PINYIN.sub(_drop_annotation, text)
 
 
-def _repair(match: re.Match[str]) -> str:
-    """Re-read the run's GBK bytes one byte later; drop it when the bytes are lost beyond repair.
+def _repairer(text: str, lm: TextScorer):  # noqa: ANN202 - a re.sub callback
+    # A page that writes its commas in ASCII gets its repaired commas in ASCII too.
+    ascii_commas = "\uff0c" not in text and "," in text
+    seen = Counter(text)
+    traditional = detect_script("".join(seen)) == "zh-Hant"  # over its distinct characters: cheaper
 
-    When the repair fails and nothing else marks the fragment as garbage (no tag remnant), the
-    text is left alone: better an odd character than a lost sentence.
-    """
-    run = match.group("run") + (match.group("last") or "")
-    try:
-        fixed = run.encode("gb18030")[1:].decode("gb18030", errors="replace")
-    except UnicodeEncodeError:
-        fixed = "\ufffd"
-    fixed = _EDGE_NOISE.sub("", fixed)
-    if fixed and _REPAIRED.fullmatch(fixed):
-        return fixed
-    return "" if match.group("tag") else match.group(0)
+    def repair_match(match: re.Match[str]) -> str:
+        """The run as written (see `coach.knowledge.garbled`); when its bytes do not read as
+        prose, it is dropped if a tag remnant marks it as garbage, else left alone: better an odd
+        character than a lost sentence."""
+        found = garbled.Garbled(
+            question_marks=len(match.group("marks")), run=match.group("run"), last=match.group("last") or "",
+            before=text[max(0, match.start() - garbled.CONTEXT):match.start()],
+            after=text[match.end():match.end() + garbled.CONTEXT], seen=seen,
+            traditional=traditional,
+        )
+        fixed = garbled.repair(found, lm)
+        if fixed is None:
+            return "" if match.group("tag") else match.group(0)
+        return fixed.replace("\uff0c", ",") if ascii_commas else fixed
+
+    return repair_match
 
 
 def _strip_repeats(lines: list[str]) -> list[str]:
@@ -117,8 +128,10 @@ def _trim_dangling(text: str) -> str:
     return text if len(text) >= 4 else ""
 
 
-def clean_text(raw: str) -> str:
-    """Clean one scraped document (see the module doc). Pure; about 2-3 M characters/s."""
+def clean_text(raw: str, lm: TextScorer | None = None) -> str:
+    """Clean one scraped document (see the module doc). Pure; about 2-3 M characters/s. `lm`
+    chooses among the readings of a garbled run (default: the e5 vocabulary's piece model, read
+    only when a document has such a run)."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
     # Each pattern runs only when its anchor character occurs: most documents need few of them.
@@ -126,7 +139,8 @@ def clean_text(raw: str) -> str:
         text = _TAGS.sub("", text)
         text = _STYLE_RESIDUE.sub("", text)
     if "?" in text:
-        text = _GARBLED.sub(_repair, text)
+        if _GARBLED.search(text):
+            text = _GARBLED.sub(_repairer(text, lm or shipped_scorer()), text)
     if "(" in text or "\uff08" in text:
         text = _drop_annotations(text)
     if "?" in text:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from coach.knowledge.chunk import heading_of
 from coach.protocols import Retriever
 from coach.text import to_simplified
 from coach.types import Passage
@@ -42,7 +43,7 @@ def load_labelled(path: Path) -> list[Labelled]:
 
 def is_hit(passages: Sequence[Passage], expect: Sequence[str]) -> bool:
     wanted = [normalise(e) for e in expect]
-    return any(w in normalise(f"{p.title}\n{p.text}") for p in passages for w in wanted)
+    return any(w in normalise(f"{heading_of(p.title)}\n{p.text}") for p in passages for w in wanted)
 
 
 def hit_at_k(retriever: Retriever, items: Sequence[Labelled], k: int = 3) -> tuple[float, list[Labelled]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from coach.errors import ConfigError
@@ -18,10 +19,22 @@ def passage_id(code: str, position: int) -> str:
     return f"p-{code}-{position:03d}"
 
 
+_NAME_NOISE = re.compile(r"^\d{1,4}(?=[_\-. ])|[0-9a-f]{8,}|\.[A-Za-z0-9]+$")
+_NAME_SEPARATORS = re.compile(r"[_\-.\s]+")
+_WORDISH = re.compile(r"[A-Za-z\u3400-\u9fff]{2,}")
+
+
+def name_title(source: str) -> str:
+    """A title from a file's name: 'returns_refunds.md' -> 'returns refunds', '退货流程.txt' ->
+    '退货流程'; '' for a name with no words ('001_207afece498790e7.txt')."""
+    stem = _NAME_SEPARATORS.sub(" ", _NAME_NOISE.sub("", source)).strip()
+    return stem if _WORDISH.search(stem) else ""
+
+
 def document_passages(doc: Document) -> list[Passage]:
     return [
         Passage(id=passage_id(doc.code, c.position), source=doc.source, title=c.title, text=c.text, position=c.position)
-        for c in chunk_text(clean_text(doc.raw))
+        for c in chunk_text(clean_text(doc.raw), name_title(doc.source))
     ]
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from coach.config import Settings
 from coach.knowledge.bm25 import Bm25Index
+from coach.knowledge.chunk import heading_of
 from coach.knowledge.corpus import Document, bundled_documents, folder_documents
 from coach.knowledge.glossary import Glossary
 from coach.knowledge.ingest import build_passages
@@ -92,7 +93,7 @@ def documents_for(settings: Settings) -> list[Document]:
 
 # -- building ---------------------------------------------------------------------------------
 def build_index(passages: Sequence[Passage]) -> Bm25Index:
-    return Bm25Index.build(tokenize(f"{p.title}\n{p.text}") for p in passages)
+    return Bm25Index.build(tokenize(f"{heading_of(p.title)}\n{p.text}") for p in passages)
 
 
 def vector_job(kb: KnowledgeBase, passages: Sequence[Passage], bundled: bool = False,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.knowledge.chunk import heading_of
 from coach.knowledge.encoders import e5
 from coach.text import to_simplified
 from coach.types import Passage
@@ -43,9 +44,9 @@ Encoder = Callable[[str], np.ndarray]
 
 
 def embed_input(p: Passage) -> str:
-    """What gets embedded: title and text in Simplified (the models rank Simplified passages
+    """What gets embedded: the nearest heading and the text in Simplified (the models rank Simplified passages
     against queries of any script better than the mixed-script originals)."""
-    return to_simplified(f"{p.title}\n{p.text}")
+    return to_simplified(f"{heading_of(p.title)}\n{p.text}")
 
 
 def text_key(text: str) -> str:

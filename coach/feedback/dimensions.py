@@ -37,7 +37,7 @@ def conversation_reading(conversation: Conversation | None) -> tuple[str | None,
     """(strategy, locale) of the conversation: the locale it names, else its customer's script."""
     if conversation is None:
         return None, None
-    from coach.situation import analyse
+    from coach.analysis.situation import analyse
 
     try:
         situation = analyse(conversation)

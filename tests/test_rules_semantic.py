@@ -121,6 +121,17 @@ def test_a_benefit_and_its_bare_sum_beside_it_are_one_concession() -> None:
 
 
 
+def test_a_sentence_read_as_two_benefits_needs_a_second_clause_to_stand_on() -> None:
+    # the sentence reads as two benefits, but its only other clause says nothing given: one concession
+    scorer = FakeScorer({"grant": ["代金券"], "multi_grant": ["继续跟进"]})
+    draft = "为您送上一张20元代金券，话费的问题我也会继续跟进。"
+    assert rules(Validator(scorer=scorer)(draft)) == set()
+    # its other clause reads as a benefit too (a sentence marker reaches both): two concessions
+    scorer = FakeScorer({"grant": ["代金券", "一起免掉"], "multi_grant": ["一起免掉"]})
+    draft = "为您送上一张20元代金券，这个月的管理费也一起免掉。"
+    assert rules(Validator(scorer=scorer)(draft)) == {"double_concession"}
+
+
 @pytest.mark.parametrize(
     ("draft", "expected"),
     [

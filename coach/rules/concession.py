@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from coach.rules.base import violation
+from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
 from coach.rules.messages import wording
 from coach.rules.offers import amounts_in, money_in
@@ -64,9 +65,31 @@ def _more_in_sentences(ctx: DraftContext, units: list[tuple[tuple[int, int], str
             continue
         s, e = ctx.span(ctx.clauses[p])
         inside = sum(kind == "offer" and s <= a and b <= e for (a, b), kind in units)
-        if 1 <= inside < 2:
+        if 1 <= inside < 2 and _second_clause_agrees(ctx, p, units):
             extra.append(((s, e), "offer"))
     return extra
+
+
+def _has_parts(ctx: DraftContext, i: int) -> bool:
+    return any(j != i and u.within(ctx.clauses[i]) for j, u in enumerate(ctx.clauses))
+
+
+def _second_clause_agrees(ctx: DraftContext, p: int, units: list[tuple[tuple[int, int], str]]) -> bool:
+    """Another clause of sentence p, outside the concession already found there, comes within
+    CONTEXT_MARGIN of the grant threshold: the sentence's reading of two benefits has a clause to
+    stand on ("…的手续费我们给您退了，这个季度的管理费也一起免掉")."""
+    if "grant" not in ctx.heads or ctx.signals is None or ctx.thresholds is None:
+        return False
+    g = ctx.heads.index("grant")
+    low = ctx.thresholds[g] - CONTEXT_MARGIN
+    found = [(a, b) for (a, b), kind in units if kind == "offer"]
+    for i, unit in enumerate(ctx.clauses):
+        if i == p or not unit.within(ctx.clauses[p]) or ctx.signals[i, g] < low:
+            continue
+        s, e = ctx.span(unit)
+        if not any(a < e and s < b for a, b in found):
+            return True
+    return False
 
 
 def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
@@ -79,7 +102,7 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
         spans = ctx.span(ctx.clauses[i])
         inside = [j for j in judged if spans[0] <= j.offer.span[0] < spans[1]]
-        if len(inside) == 1 and inside[0].concession:
+        if len(inside) == 1 and inside[0].concession and (not _has_parts(ctx, i) or _second_clause_agrees(ctx, i, units)):
             units.append((spans, "offer"))
     granted = [
         i for i in ctx.flagged("grant")

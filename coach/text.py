@@ -70,6 +70,18 @@ def to_script(text: str, script: Script) -> str:
     return text
 
 
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+_TOKEN = re.compile(r"\S+")
+_WORD_ONLY = re.compile(r"[A-Za-z][A-Za-z'’-]*[,.!?;:]?")
+
+
+def _says_something(text: str) -> bool:
+    """The text holds Chinese, or at least two plain English words (not ids, numbers or addresses)."""
+    if _HAN_CHAR.search(text):
+        return True
+    return sum(bool(_WORD_ONLY.fullmatch(tok)) for tok in _TOKEN.findall(text)) >= 2
+
+
 def script_of_turns(turns: Sequence[Turn], locale: Locale | None = None) -> Script:
     """locale wins; else the customer's own writing, newest turns weighing most."""
     if locale is not None:
@@ -78,6 +90,8 @@ def script_of_turns(turns: Sequence[Turn], locale: Locale | None = None) -> Scri
     customer = [t.text for t in turns if t.role == "customer"] or [
         t.text for t in turns
     ]
+    # An order number, an e-mail address or a bare "OK" says nothing of the customer's language.
+    customer = [t for t in customer if _says_something(t)] or customer
     for age, text in enumerate(reversed(customer[-8:])):
         weight = 0.5**age
         script = detect_script(text)

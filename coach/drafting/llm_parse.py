@@ -132,6 +132,11 @@ class Completion:
             data = json.loads(response.content)
         except ValueError as exc:
             raise LLMError("the LLM endpoint answered with something that is not JSON", kind="malformed") from exc
+        return cls.from_body(data)
+
+    @classmethod
+    def from_body(cls, data: object) -> Completion:
+        """From a decoded chat-completion body (a live answer, or one line of a batch's output)."""
         if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
             raise LLMError("the LLM endpoint's answer has no choices", kind="malformed")
         choices = []

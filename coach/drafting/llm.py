@@ -23,6 +23,7 @@ import openai
 from openai import AsyncOpenAI
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
+from coach import tracing
 from coach.config import Settings
 from coach.drafting.breaker import CircuitBreaker
 from coach.drafting.llm_parse import Completion, parse_reply
@@ -261,7 +262,9 @@ class LLMDrafter:
         try:
             while True:  # each refusal of an optional feature drops it (and remembers): ends
                 try:
-                    completion = await self._post(kwargs, timeout)
+                    with tracing.llm_call(kwargs, self._endpoint[0], "repair" if request.feedback else "draft") as span:
+                        completion = await self._post(kwargs, timeout)
+                        tracing.llm_result(span, completion)
                     break
                 except openai.APIStatusError as exc:
                     if "response_format" in kwargs and unsupported(exc):

@@ -125,6 +125,7 @@ class Completion:
     choices: tuple[Choice, ...]
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    id: str | None = None
 
     @classmethod
     def decode(cls, response: httpx.Response) -> Completion:
@@ -150,6 +151,7 @@ class Completion:
             choices=tuple(choices),
             prompt_tokens=_int(usage.get("prompt_tokens")),
             completion_tokens=_int(usage.get("completion_tokens")),
+            id=data.get("id") if isinstance(data.get("id"), str) else None,
         )
 
 

@@ -291,3 +291,11 @@ def test_the_command_killed_mid_run_resumes(tmp_path: Path) -> None:
     assert code == 1, err.getvalue()
     assert "3/4 passed" in stdout.getvalue() and "resuming batch run" in err.getvalue()
     assert stats["answered"] == 7 and stats["answered_twice"] == 0 and stats["batches"] == 3
+
+
+def test_an_endpoint_without_the_batch_api_is_named(tmp_path: Path) -> None:
+    with ScriptedEndpoint(SCRIPT) as llm:  # a chat-completions server only
+        err = io.StringIO()
+        code = start_batch(options(tmp_path), settings(llm.v1, tmp_path), err=err, out=io.StringIO())
+    assert code == 2 and "the endpoint has no Batch API (POST /v1/files answered 404)" in err.getvalue()
+    assert list((tmp_path / "run" / "batch" / "chunks").glob("chunk-*.jsonl"))  # the files vLLM's runner reads

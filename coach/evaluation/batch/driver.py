@@ -67,6 +67,8 @@ class BatchDriver:
     async def run(self) -> None:
         for path in self.store.discard_open_chunks():
             Path(path).unlink(missing_ok=True)
+        if self.store.chunks("written", "uploaded", "submitted"):  # a resume: first what is already out
+            await self.settle()
         while True:
             self.rounds += 1
             started = time.perf_counter()

@@ -143,6 +143,23 @@ class BatchSession:
             store.close()
             await self.client.aclose()
 
+    def run(self) -> int:
+        """Drive the run to its end and report; an endpoint that fails stops it, resumable."""
+        import openai
+
+        try:
+            head = asyncio.run(self.drive())
+        except openai.NotFoundError as exc:
+            print(f"coach eval: the endpoint has no Batch API ({exc.request.method} {exc.request.url.path} answered "
+                  "404): OpenAI and Azure OpenAI have one; a vLLM or llama.cpp server does not (vLLM's offline "
+                  f"runner reads the same files: {self.batch_dir / 'chunks'})", file=self.err)
+            return EXIT_CANNOT_START
+        except (openai.APIError, OSError) as exc:
+            print(f"coach eval: stopped: {type(exc).__name__}: {exc}; nothing is lost: "
+                  f"`coach eval resume {self.directory}` carries on", file=self.err)
+            return EXIT_CANNOT_START
+        return self.finish(head)
+
     def finish(self, head: dict[str, Any]) -> int:
         s = head["summary"]
         batch = head["run"]["batch"]
@@ -214,7 +231,7 @@ def start_batch(options: BatchOptions, settings: Settings, *, client: BatchClien
     session.save()
     print(f"coach eval: batch run {meta['id']} in {options.out}: {plan.scenarios} scenarios; if it is stopped, "
           f"carry on with `coach eval resume {options.out}`", file=err, flush=True)
-    return session.finish(asyncio.run(session.drive()))
+    return session.run()
 
 
 def resume_batch(run: str, settings: Settings, *, client: BatchClient | None = None,
@@ -243,4 +260,4 @@ def resume_batch(run: str, settings: Settings, *, client: BatchClient | None = N
     print(f"coach eval: resuming batch run {meta['id']} in {directory}", file=err, flush=True)
     session = BatchSession(directory, meta, s, client=client, coach_factory=coach_factory, err=err, out=out,
                            sleep=sleep)
-    return session.finish(asyncio.run(session.drive()))
+    return session.run()

@@ -8,7 +8,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from openai import AsyncOpenAI
+
+if TYPE_CHECKING:
+    from coach.config import Settings
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
@@ -60,33 +65,31 @@ class OpenAIBatchClient:
     """BatchClient over the openai SDK (its own retries on: these calls are few and idempotent,
     except `create`, whose lost answer the run finds again with `find`)."""
 
-    def __init__(self, client: object) -> None:
+    def __init__(self, client: AsyncOpenAI) -> None:
         self.client = client
 
     @classmethod
-    def from_settings(cls, settings: object) -> OpenAIBatchClient:
-        from openai import AsyncOpenAI
-
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"  # type: ignore[attr-defined]
-        return cls(AsyncOpenAI(api_key=key, base_url=settings.openai_base_url, max_retries=3, timeout=600))  # type: ignore[attr-defined]
+    def from_settings(cls, settings: Settings) -> OpenAIBatchClient:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+        return cls(AsyncOpenAI(api_key=key, base_url=settings.openai_base_url, max_retries=3, timeout=600))
 
     async def upload(self, path: Path) -> str:
         with path.open("rb") as fh:
-            uploaded = await self.client.files.create(file=(path.name, fh), purpose="batch")  # type: ignore[attr-defined]
+            uploaded = await self.client.files.create(file=(path.name, fh), purpose="batch")
         return str(uploaded.id)
 
     async def create(self, input_file_id: str, *, window: str, metadata: dict[str, str]) -> BatchInfo:
-        batch = await self.client.batches.create(  # type: ignore[attr-defined]
+        batch = await self.client.batches.create(
             input_file_id=input_file_id, endpoint="/v1/chat/completions", completion_window=window, metadata=metadata)
         return _info(batch)
 
     async def retrieve(self, batch_id: str) -> BatchInfo:
-        return _info(await self.client.batches.retrieve(batch_id))  # type: ignore[attr-defined]
+        return _info(await self.client.batches.retrieve(batch_id))
 
     async def find(self, input_file_id: str, *, scan: int = 1000) -> BatchInfo | None:
         """The batch made over `input_file_id` among the account's `scan` newest, if any."""
         seen = 0
-        async for batch in self.client.batches.list(limit=100):  # type: ignore[attr-defined]
+        async for batch in self.client.batches.list(limit=100):
             if batch.input_file_id == input_file_id:
                 return _info(batch)
             seen += 1
@@ -95,7 +98,7 @@ class OpenAIBatchClient:
         return None
 
     async def lines(self, file_id: str) -> AsyncIterator[bytes]:
-        async with self.client.files.with_streaming_response.content(file_id) as response:  # type: ignore[attr-defined]
+        async with self.client.files.with_streaming_response.content(file_id) as response:
             buffer = b""
             async for piece in response.iter_bytes():
                 buffer += piece
@@ -107,4 +110,4 @@ class OpenAIBatchClient:
                 yield buffer
 
     async def aclose(self) -> None:
-        await self.client.close()  # type: ignore[attr-defined]
+        await self.client.close()

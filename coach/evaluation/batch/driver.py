@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from coach.evaluation.batch.client import BatchClient, BatchInfo
 from coach.evaluation.batch.drafter import CallsPending, ChunkSpool, job_notes
@@ -29,6 +29,7 @@ from coach.evaluation.batch.records import record
 from coach.evaluation.batch.report import RESULTS_NAME
 from coach.evaluation.batch.store import ChunkRow, RunStore
 from coach.evaluation.runner import Runner
+from coach.evaluation.scenarios import LoadedScenario
 
 log = logging.getLogger("coach.eval.batch")
 
@@ -107,18 +108,20 @@ class BatchDriver:
             results.close()
         return counts[0], counts[1]
 
-    async def _one(self, job: int, template: str | None, item: object, sample: int, results: object,
+    async def _one(self, job: int, template: str | None, item: LoadedScenario, sample: int, results: BinaryIO,
                    counts: list[int]) -> None:
+        """Replay one trial: settled, it is written (flushed before it is recorded as done);
+        waiting on calls, it is counted."""
         with job_notes() as notes:
             try:
-                trial = await self.runner.trial(template, item, sample)  # type: ignore[arg-type]
+                trial = await self.runner.trial(template, item, sample)
             except CallsPending:
                 counts[1] += 1
                 return
-        line = json.dumps(record(job, template, item, trial, notes.failed), ensure_ascii=False).encode("utf-8") + b"\n"  # type: ignore[arg-type]
-        offset = results.tell()  # type: ignore[attr-defined]
-        results.write(line)  # type: ignore[attr-defined]
-        results.flush()  # type: ignore[attr-defined]
+        line = json.dumps(record(job, template, item, trial, notes.failed), ensure_ascii=False).encode("utf-8") + b"\n"
+        offset = results.tell()
+        results.write(line)
+        results.flush()
         self.store.job_done(job, offset, len(line), len(notes.failed))
         counts[0] += 1
 

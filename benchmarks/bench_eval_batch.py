@@ -60,6 +60,25 @@ def write_set(folder: Path, n: int) -> None:
         (folder / f"bench-{start // PER_FILE:03d}.yaml").write_text(text, encoding="utf-8")
 
 
+def tracemalloc_peak() -> float:
+    import tracemalloc
+
+    return round(tracemalloc.get_traced_memory()[1] / 1e6, 1)
+
+
+def report_head(path: Path) -> tuple[dict, dict]:
+    """The summary and run.batch of a report.json, read without its results."""
+    head = b""
+    with path.open("rb") as fh:
+        while b'"results": [' not in head:
+            block = fh.read(1 << 16)
+            if not block:
+                break
+            head += block
+    data = json.loads(head.split(b',\n "results": [')[0] + b"\n}")
+    return data["summary"], data["run"]["batch"]
+
+
 def child(args: argparse.Namespace) -> int:
     """One batch run in this process; prints its numbers as JSON on the last line."""
     import io
@@ -80,19 +99,20 @@ def child(args: argparse.Namespace) -> int:
     wall, cpu = time.perf_counter(), time.process_time()
     code = start_batch(options, settings, err=err, out=out)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    report = json.loads((Path(args.out) / "run" / "report.json").read_text(encoding="utf-8"))
-    s, b = report["summary"], report["run"]["batch"]
+    # the peak before this script reads anything back: the report of 100,000 scenarios is 165 MB of
+    # JSON, which json.loads would turn into several times that
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    traced = tracemalloc_peak() if args.trace else None
+    s, b = report_head(Path(args.out) / "run" / "report.json")
     numbers = {
         "scenarios": s["total"], "exit": code, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-        "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "maxrss_mb": round(maxrss, 1),
         "rounds": b["rounds"], "batches": b["batches"], "requests": b["requests"], "repair_rate": s["repair_rate"],
         "degraded_rate": s["degraded_rate"], "pass_rate": s["pass_rate"],
         "report_mb": round((Path(args.out) / "run" / "report.json").stat().st_size / 1e6, 1),
     }
-    if args.trace:
-        import tracemalloc
-
-        numbers["tracemalloc_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 1e6, 1)
+    if traced is not None:
+        numbers["tracemalloc_peak_mb"] = traced
     if code not in (0, 1):
         print(err.getvalue(), file=sys.stderr)
     print(json.dumps(numbers))
@@ -115,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="coach-bench-batch-"))
     try:
         started = time.perf_counter()
-        write_set(work / "set" if (work / "set").mkdir() is None else work, max(sizes))
+        (work / "set").mkdir()
+        write_set(work / "set", max(sizes))
         print(f"wrote {max(sizes)} scenarios in {time.perf_counter() - started:.0f} s", flush=True)
         port = free_port()
         (work / "script.json").write_text(json.dumps(SCRIPT, ensure_ascii=False), encoding="utf-8")

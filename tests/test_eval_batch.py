@@ -299,3 +299,24 @@ def test_an_endpoint_without_the_batch_api_is_named(tmp_path: Path) -> None:
         code = start_batch(options(tmp_path), settings(llm.v1, tmp_path), err=err, out=io.StringIO())
     assert code == 2 and "the endpoint has no Batch API (POST /v1/files answered 404)" in err.getvalue()
     assert list((tmp_path / "run" / "batch" / "chunks").glob("chunk-*.jsonl"))  # the files vLLM's runner reads
+
+
+def test_a_round_reads_only_the_files_with_scenarios_still_waiting(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from coach.evaluation.batch import plan
+
+    data = yaml.safe_load(SET)
+    for name, ids in (("a.yaml", {"calm", "parcel"}), ("b.yaml", {"refund"})):
+        subset = {"name": name, "scenarios": [s for s in data["scenarios"] if s["id"] in ids]}
+        (tmp_path / name).write_text(yaml.safe_dump(subset, allow_unicode=True), encoding="utf-8")
+    reads: list[str] = []
+    real = plan.load_file
+    monkeypatch.setattr(plan, "load_file", lambda path: (reads.append(path.name), real(path))[1])
+    with ScriptedBatchServer(SCRIPT) as server:
+        code, err, _ = batch(tmp_path, server, paths=(str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")))
+    assert code == 1, err
+    # the plan, round 1 and round 2 read both; round 3 (refund's repair answered) only b.yaml
+    assert reads == ["a.yaml", "b.yaml"] * 3 + ["b.yaml"]
+    assert by_id(report(tmp_path))["refund"]["attempts"] == 2

@@ -91,9 +91,14 @@ class BatchDriver:
         results = (self.directory / RESULTS_NAME).open("ab")
         try:
             for t_index, template in enumerate(self.templates):
-                for place, item in planned(self.plan, self.store):
+                base = t_index * self.plan.scenarios
+                def unsettled(first: int, last: int, base: int = base) -> bool:  # a file with work left
+                    start, end = (base + first) * self.repeat, (base + last + 1) * self.repeat
+                    return self.store.done_between(start, end) < end - start
+
+                for place, item in planned(self.plan, self.store, unsettled):
                     for sample in range(self.repeat):
-                        job = (t_index * self.plan.scenarios + place) * self.repeat + sample
+                        job = (base + place) * self.repeat + sample
                         if self.store.is_done(job):
                             continue
                         await slots.acquire()

@@ -10,7 +10,7 @@ clear error: the run's results would no longer be about the same scenarios.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -86,11 +86,13 @@ def check_unchanged(plan: Plan) -> None:
             raise ConfigError(f"scenario file {name} changed since this run started; start a new run")
 
 
-def planned(plan: Plan, store: RunStore) -> Iterator[tuple[int, LoadedScenario]]:
-    """(place in the run, scenario), in plan order, one file in memory at a time."""
+def planned(plan: Plan, store: RunStore,
+            wanted: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, LoadedScenario]]:
+    """(place in the run, scenario), in plan order, one file in memory at a time. `wanted(first,
+    last)` (places of a file's scenarios, which are consecutive) may skip a file without reading it."""
     for index, name in enumerate(plan.files):
         kept = store.kept_in_file(index)
-        if not kept:
+        if not kept or (wanted is not None and not wanted(min(kept.values()), max(kept.values()))):
             continue
         loaded, _ = load_file(Path(name))
         for position, item in enumerate(loaded):

@@ -179,6 +179,10 @@ class RunStore:
     def is_done(self, job: int) -> bool:
         return self.db.execute("SELECT 1 FROM jobs WHERE job = ?", (job,)).fetchone() is not None
 
+    def done_between(self, first: int, end: int) -> int:
+        """How many of the jobs first <= job < end are settled."""
+        return int(self.db.execute("SELECT COUNT(*) FROM jobs WHERE job >= ? AND job < ?", (first, end)).fetchone()[0])
+
     def done_jobs(self) -> Iterator[tuple[int, int, int]]:
         """(job, offset, length) in job order, streamed."""
         cur = self.db.execute("SELECT job, offset, length FROM jobs ORDER BY job")

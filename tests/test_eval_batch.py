@@ -320,3 +320,13 @@ def test_a_round_reads_only_the_files_with_scenarios_still_waiting(tmp_path: Pat
     # the plan, round 1 and round 2 read both; round 3 (refund's repair answered) only b.yaml
     assert reads == ["a.yaml", "b.yaml"] * 3 + ["b.yaml"]
     assert by_id(report(tmp_path))["refund"]["attempts"] == 2
+
+
+def test_repeats_are_distinct_requests_grouped_per_scenario(tmp_path: Path) -> None:
+    with ScriptedBatchServer(SCRIPT) as server:
+        code, err, _ = batch(tmp_path, server, repeat=2, only=("calm", "refund"))
+        stats = server.stats()
+    rep = report(tmp_path)
+    assert rep["summary"]["total"] == 2 and rep["summary"]["repeat"] == 2
+    assert [len(r["trials"]) for r in rep["results"]] == [2, 2]
+    assert stats["answered"] == 2 * (1 + 2) and stats["answered_twice"] == 0  # each repeat asked on its own

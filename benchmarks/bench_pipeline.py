@@ -1,12 +1,15 @@
 """Pipeline benchmarks against the scripted OpenAI-compatible server (benchmarks/scripted_llm_server.py).
 
-    .venv/bin/python benchmarks/bench_pipeline.py [--n 200] [--concurrency 64] [--slow-delay 0.5]
+    .venv/bin/python benchmarks/bench_pipeline.py [--n 200] [--concurrency 64] [--slow-delay 0.5] [--tracing]
 
 1. Coach's own overhead: p50 of Coach.suggest() minus p50 of a bare SDK call to the same server
    (no delay), for three retrievers: fixed passages (pure pipeline overhead), the real knowledge
    base lexical-only, and the real knowledge base as configured (BM25 + dense when vectors exist).
 2. Concurrency: 64 concurrent suggestions over an LLM that takes 0.5 s, against one call.
 3. Streaming: time to the `passages` event of Coach.stream() while the LLM takes 0.5 s.
+4. With --tracing (or --tracing-only): section 1's fixed-passages suggestion with OpenTelemetry off
+   (no exporter configured) and on (SDK, batch processor, OTLP/HTTP to benchmarks/otlp_receiver.py
+   in another process), interleaved rounds; and the cost of one disabled stage span.
 The server runs in a subprocess; the machine is shared, so compare ratios within one run.
 """
 
@@ -180,6 +183,59 @@ async def overhead(base_url: str, n: int, conversations: list[Conversation], ret
         await coach.llm.aclose()
 
 
+async def tracing_overhead(base_url: str, n: int, conversations: list[Conversation], rounds: int = 3) -> None:
+    """Coach.suggest (fixed passages) with tracing off and on, interleaved rounds, same process.
+    On: the SDK with its batch processor exporting over OTLP/HTTP to a receiver in another process."""
+    from coach import tracing
+
+    receiver_port = free_port()
+    receiver = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "otlp_receiver.py"), "--port",
+                                 str(receiver_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    try:
+        traced = Settings(_env_file=None, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver_port}")
+        assert tracing.configure(traced)
+        provider = tracing._provider
+        tracing.uninstall()
+        # the disabled path alone: what every stage pays when no exporter is configured
+        loops = 200_000
+        t = time.perf_counter()
+        for _ in range(loops):
+            with tracing.span("coach.situation") as span:
+                if span.is_recording():
+                    raise AssertionError
+        off_ns = (time.perf_counter() - t) / loops * 1e9
+        coach = make_coach(settings_for(base_url), FixedRetriever())
+        await coach_calls(coach, conversations, 20)
+        rows: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+        for _ in range(rounds):
+            for mode in ("off", "on"):
+                if mode == "on":
+                    tracing.install(provider)
+                cpu = time.process_time()
+                times = await coach_calls(coach, conversations, n)
+                if mode == "on":
+                    provider.force_flush()  # the export's CPU is counted in its round
+                rows[mode].append(((time.process_time() - cpu) * 1000 / n, statistics.median(times)))
+                tracing.uninstall()
+        await coach.llm.aclose()
+        off_cpu = min(r[0] for r in rows["off"])
+        on_cpu = min(r[0] for r in rows["on"])
+        off_p50 = statistics.median(r[1] for r in rows["off"])
+        on_p50 = statistics.median(r[1] for r in rows["on"])
+        print(f"tracing off: {off_cpu:5.2f} ms CPU/suggestion (best of {rounds} x {n}), p50 {off_p50:6.2f} ms; "
+              f"a disabled stage span costs {off_ns:.0f} ns")
+        print(f"tracing on (OTLP/HTTP, batch processor): {on_cpu:5.2f} ms CPU/suggestion, p50 {on_p50:6.2f} ms; "
+              f"on/off CPU {on_cpu / off_cpu:4.2f}x, p50 {on_p50 / off_p50:4.2f}x")
+        print("  each round (CPU ms/suggestion): off " + ", ".join(f"{r[0]:.2f}" for r in rows["off"])
+              + "; on " + ", ".join(f"{r[0]:.2f}" for r in rows["on"]))
+        tracing.install(provider)
+        tracing.shutdown()
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
+
+
 def server_cpu(pid: int | None) -> float:
     """CPU seconds (user + system) the LLM server process has used so far (Linux /proc)."""
     if pid is None:
@@ -278,6 +334,8 @@ def main() -> int:
     p.add_argument("--slow-delay", type=float, default=0.5)
     p.add_argument("--skip-real-kb", action="store_true")
     p.add_argument("--http", action="store_true", help="also time SSE events through `coach serve`")
+    p.add_argument("--tracing", action="store_true", help="also time suggestions with tracing off and on")
+    p.add_argument("--tracing-only", action="store_true", help="only the tracing comparison")
     args = p.parse_args()
     os.environ.pop("COACH_PROMPTS_DIR", None)
     conversations = [Conversation.model_validate(c) for c in CONVERSATIONS]
@@ -292,6 +350,10 @@ def main() -> int:
     fast, fast_url = start_server(0.0)
     slow, slow_url = start_server(args.slow_delay)
     try:
+        if args.tracing or args.tracing_only:
+            asyncio.run(tracing_overhead(fast_url, args.n, conversations))
+        if args.tracing_only:
+            return 0
         asyncio.run(overhead(fast_url, args.n, conversations, retrievers))
         for label in ("fixed", "kb lexical"):
             if label in retrievers:

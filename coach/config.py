@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # A streamed suggestion sends an SSE comment after this many quiet seconds (0: never), so that
     # proxies do not close the connection while a slow model drafts (issue 13).
     sse_keepalive_s: float = Field(default=5.0, ge=0, validation_alias="COACH_SSE_KEEPALIVE_S")
+    # Traces (issue 14): OTLP/HTTP export when the standard endpoint variable is set; customer text
+    # in spans only when explicitly allowed, and then redacted as in the logs.
+    otel_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    trace_content: bool = Field(default=False, validation_alias="COACH_TRACE_CONTENT")
 
     @field_validator("timezone")
     @classmethod
@@ -76,7 +80,7 @@ class Settings(BaseSettings):
             raise ValueError(f"COACH_TIMEZONE {v!r} is not an IANA timezone such as Asia/Shanghai") from None
         return v.strip()
 
-    @field_validator("openai_base_url", mode="before")
+    @field_validator("openai_base_url", "otel_endpoint", mode="before")
     @classmethod
     def _blank_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from coach import tracing
 from coach.advice import DegradedNotices
 from coach.config import Settings
 from coach.drafting.meter import current_meter, metering
@@ -62,10 +63,12 @@ class _Clock:
     timings: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
-    def stage(self, name: str):  # type: ignore[no-untyped-def]
+    def stage(self, name: str, span: str | None = None):  # type: ignore[no-untyped-def]
+        """Times the stage and traces it (span `coach.<name>` unless named); yields the span."""
         started = time.perf_counter()
         try:
-            yield
+            with tracing.span(span or f"coach.{name}") as current:
+                yield current
         finally:
             self.add(name, time.perf_counter() - started)
 
@@ -114,7 +117,7 @@ class Coach:
         self.prompts.get(conversation.template)
 
     async def suggest(self, conversation: Conversation) -> SuggestionResponse:
-        return await self._run(conversation, None)
+        return await self._traced(conversation, None)
 
     async def stream(self, conversation: Conversation) -> AsyncIterator[CoachEvent]:
         """Events as they happen; the last one is `done`. Errors before `done` are raised."""
@@ -125,7 +128,7 @@ class Coach:
 
         async def runner() -> None:
             try:
-                await self._run(conversation, emit)
+                await self._traced(conversation, emit)
             except Exception as exc:
                 queue.put_nowait(exc)
 
@@ -143,20 +146,34 @@ class Coach:
                 task.cancel()
 
     # -- the flow -----------------------------------------------------------------------------
-    async def _run(self, conversation: Conversation, emit: Emit) -> SuggestionResponse:
+    async def _traced(self, conversation: Conversation, emit: Emit) -> SuggestionResponse:
+        request_id = current_request_id() or uuid.uuid4().hex  # the service's X-Request-ID when there is one
+        with tracing.request(request_id) as root:
+            if root.is_recording():
+                root.set_attributes(trace_request(conversation))
+            response = await self._run(conversation, emit, request_id)
+            if root.is_recording():
+                root.set_attributes(trace_response(response))
+            return response
+
+    async def _run(self, conversation: Conversation, emit: Emit, request_id: str) -> SuggestionResponse:
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         deadline = loop.time() + self.settings.deadline_s
         clock = _Clock()
-        request_id = current_request_id() or uuid.uuid4().hex  # the service's X-Request-ID when there is one
         template = self.prompts.get(conversation.template)
-        with clock.stage("situation"):
+        with clock.stage("situation") as span:
             situation = self._situation(conversation)
-        with clock.stage("retrieval"):
+            if span.is_recording():
+                span.set_attributes({"coach.script": situation.script, "coach.round": situation.round,
+                                     "coach.strategy": situation.strategy, "coach.moves": list(situation.moves)})
+        with clock.stage("retrieval") as span:
             found = await self._passages(conversation)
             if not found:  # nothing matched the customer's words: the passages on what the moment calls for
                 found = await self._moment_passages(situation)
             passages = for_script(found, situation.script)
+            if span.is_recording():
+                span.set_attributes({"coach.retrieval.k": self.k, "coach.passages": [p.id for p in passages]})
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
@@ -170,7 +187,9 @@ class Coach:
         with metering(deadline) as meter:
             if self.llm is not None:
                 try:
-                    with clock.stage("render"):
+                    with clock.stage("render") as span:
+                        if span.is_recording():
+                            span.set_attribute("coach.template", template.ref)
                         messages = template.render(build_context(conversation, situation, passages))
                 except TemplateError as exc:  # reported, and the offline drafter answers
                     log.error("template %s failed to render: %s", template.ref, exc.message)
@@ -192,7 +211,9 @@ class Coach:
             if not suggestions:
                 if reason is not None:
                     await progress.report(attempt_event("falling_back", progress.attempt, reason=reason))
-                with clock.stage("offline"):
+                with clock.stage("offline", "coach.offline" if reason is None else "coach.fallback") as span:
+                    if span.is_recording() and reason is not None:
+                        span.set_attribute("coach.degraded_reason", reason)
                     suggestions = await offline_suggestions(self.offline, situation, passages, conversation.n, check)
                 if reason is not None:
                     DEGRADED.labels(reason).inc()
@@ -279,7 +300,10 @@ class Coach:
         try:
             async with asyncio.timeout_at(deadline):
                 await progress.report(attempt_event("drafting", 1))
-                drafts = await self.llm.draft(request)
+                with tracing.span("coach.draft") as span:
+                    if span.is_recording():
+                        span.set_attributes({"coach.attempt": 1, "coach.n": request.n})
+                    drafts = await self.llm.draft(request)
                 tasks = [asyncio.create_task(settle_candidate(d, ctx, i)) for i, d in enumerate(drafts[: request.n])]
                 for next_done in asyncio.as_completed(tasks):
                     suggestion, failure = await next_done
@@ -321,6 +345,34 @@ class _AttemptProgress:
         self.attempt = max(self.attempt, int(data.get("attempt", 0)))
         if self.emit is not None:
             await self.emit("attempt", data)
+
+
+def trace_request(conversation: Conversation) -> dict[str, Any]:
+    """The suggestion span's attributes known before it runs (customer text only if allowed)."""
+    attributes: dict[str, Any] = {"coach.n": conversation.n, "coach.turns": len(conversation.turns),
+                                  "coach.template.requested": conversation.template or "",
+                                  "coach.locale.requested": conversation.locale or ""}
+    if conversation.conversation_id:
+        attributes["coach.conversation_id"] = conversation.conversation_id
+    if tracing.content():
+        last = next((t.text for t in reversed(conversation.turns) if t.role == "customer"), "")
+        attributes["coach.customer.text"] = tracing.text(last)
+    return attributes
+
+
+def trace_response(response: SuggestionResponse) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "coach.template": response.template, "coach.model": response.model, "coach.degraded": response.degraded,
+        "coach.suggestions": len(response.suggestions), "coach.sources": [s.source for s in response.suggestions],
+        "coach.attempts": [s.attempts for s in response.suggestions],
+        "coach.usage.input_tokens": response.usage.prompt_tokens,
+        "coach.usage.output_tokens": response.usage.completion_tokens,
+    }
+    if response.degraded_reason:
+        attributes["coach.degraded_reason"] = response.degraded_reason
+    if tracing.content():
+        attributes["coach.suggestions.text"] = tracing.texts([s.text for s in response.suggestions])
+    return attributes
 
 
 def build_coach(settings: Settings, knowledge: Retriever, *, prompts: PromptRegistry | None = None,

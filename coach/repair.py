@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from coach import tracing
 from coach.errors import LLMError
 from coach.metrics import CITATIONS_UNRESOLVED, REPAIRS, VIOLATIONS
 from coach.prompts.loader import PromptTemplate
@@ -100,14 +101,17 @@ class Checker:
         started = time.perf_counter()
         c = self.conversation
         locale = c.locale or (_LOCALE_OF_SCRIPT.get(self.script) if self.script else None)
-        try:
-            batch = getattr(self.validate, "many", None)
-            if batch is not None and len(texts) > 1:
-                results = batch([(t, c.turns, c.policy, locale) for t in texts])
-            else:
-                results = [self.validate(t, c.turns, c.policy, locale) for t in texts]
-        finally:
-            self.seconds += time.perf_counter() - started
+        with tracing.span("coach.validation") as span:
+            try:
+                batch = getattr(self.validate, "many", None)
+                if batch is not None and len(texts) > 1:
+                    results = batch([(t, c.turns, c.policy, locale) for t in texts])
+                else:
+                    results = [self.validate(t, c.turns, c.policy, locale) for t in texts]
+            finally:
+                self.seconds += time.perf_counter() - started
+            if span.is_recording():
+                span.set_attributes(_validation_attributes(texts, results))
         for result in results:
             for v in result.violations:
                 VIOLATIONS.labels(v.rule).inc()
@@ -121,6 +125,16 @@ class Checker:
 
     async def run_many(self, texts: Sequence[str]) -> list[ValidationResult]:
         return await asyncio.to_thread(self.many, texts)
+
+
+def _validation_attributes(texts: Sequence[str], results: Sequence[ValidationResult]) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "coach.validation.drafts": len(texts), "coach.validation.rejected": sum(not r.ok for r in results),
+        "coach.validation.rules": sorted({v.rule for r in results for v in r.violations}),
+    }
+    if tracing.content():
+        attributes["coach.validation.texts"] = tracing.texts(texts)
+    return attributes
 
 
 def finish(draft: Draft, situation: Situation, passages: Sequence[Passage]) -> tuple[str, tuple[str, ...]]:
@@ -176,23 +190,27 @@ async def settle_candidate(draft: Draft, ctx: RepairContext, candidate: int = 0)
         REPAIRS.inc()
         if ctx.progress is not None:
             await ctx.progress(attempt_event("repairing", attempts + 1, candidate=candidate))
-        messages = ctx.repair_template.render(
-            ctx.build_context(ctx.conversation, ctx.situation, ctx.passages, draft=text, violations=result.violations,
-                              earlier=tuple(earlier), attempt=attempts)
-        )
-        params = dict(ctx.repair_template.params)
-        base = float(params.get("temperature", 0.2))
-        params["temperature"] = round(min(REPAIR_TEMPERATURE_MAX, base + REPAIR_TEMPERATURE_STEP * (attempts - 1)), 2)
-        request = DraftRequest(
-            messages=messages, situation=ctx.situation, passages=ctx.passages, n=1,
-            feedback=result.violations, params=params,
-        )
-        earlier.append((text, result.violations))
-        try:
-            redrafts = await ctx.llm.draft(request)
-        except LLMError as exc:
-            log.warning("repair draft failed: %s", exc.message)
-            return None, "timeout" if exc.kind == "timeout" else "llm_error"
+        with tracing.span("coach.repair") as span:
+            if span.is_recording():
+                span.set_attributes({"coach.attempt": attempts + 1, "coach.candidate": candidate,
+                                     "coach.repair.rules": sorted({v.rule for v in result.violations})})
+            messages = ctx.repair_template.render(
+                ctx.build_context(ctx.conversation, ctx.situation, ctx.passages, draft=text,
+                                  violations=result.violations, earlier=tuple(earlier), attempt=attempts)
+            )
+            params = dict(ctx.repair_template.params)
+            base = float(params.get("temperature", 0.2))
+            params["temperature"] = round(min(REPAIR_TEMPERATURE_MAX, base + REPAIR_TEMPERATURE_STEP * (attempts - 1)), 2)
+            request = DraftRequest(
+                messages=messages, situation=ctx.situation, passages=ctx.passages, n=1,
+                feedback=result.violations, params=params,
+            )
+            earlier.append((text, result.violations))
+            try:
+                redrafts = await ctx.llm.draft(request)
+            except LLMError as exc:
+                log.warning("repair draft failed: %s", exc.message)
+                return None, "timeout" if exc.kind == "timeout" else "llm_error"
         attempts += 1
         draft = redrafts[0]
 

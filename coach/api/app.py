@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from coach import __version__
+from coach import __version__, tracing
 from coach.api.docs_ui import install_docs_ui
 from coach.api.errors import install_error_handlers
 from coach.api.limits import InflightLimiter
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await feedback_service.check_at_start()  # a schema behind the code's stops the start here
+        tracing.configure(runtime.settings)  # here, so that each worker process starts its own exporter
         loading = asyncio.create_task(runtime.load())
         checking = asyncio.create_task(runtime.check_llm(after=loading))  # for /readyz; never awaited by it
         log.info("coach %s starting (backend %s)", __version__, runtime.settings.resolved_backend)
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     task.cancel()
             await runtime.aclose()  # the LLM client's connections
             await feedback_service.aclose()
+            tracing.shutdown()  # the spans still queued go out
 
     app = FastAPI(
         title="coach",

@@ -15,6 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coach.api.errors import error_body
+from coach import tracing
 from coach.logging_setup import request_id_var
 from coach.metrics import REQUEST_LATENCY
 
@@ -81,6 +82,7 @@ class RequestContextMiddleware:
         request_id = new_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
+        trace_token = tracing.continue_trace(scope["headers"])  # the caller's traceparent, when traced
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -117,3 +119,4 @@ class RequestContextMiddleware:
                 extra={"route": route, "method": method, "status": status, "duration_ms": round(elapsed * 1000, 2)},
             )
             request_id_var.reset(token)
+            tracing.end_trace(trace_token)

@@ -36,7 +36,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--tag", action="append", default=[], metavar="TAG",
                      help="run only scenarios carrying this tag (e.g. warranty); repeatable")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    batch = run.add_argument_group("batch", "send the drafting calls through the endpoint's Batch API "
+                                   "(/v1/files, /v1/batches): half the price on OpenAI, under rate limits of their own, results "
+                                   "within the completion window; the run resumes with `coach eval resume DIR`")
+    batch.add_argument("--batch", action="store_true", help="run through the Batch API")
+    batch.add_argument("--batch-size", type=int, default=10_000, metavar="N",
+                       help="requests per batch file (default 10000; OpenAI takes up to 50000 and 200 MB)")
+    batch.add_argument("--batch-attempts", type=int, default=3, metavar="N",
+                       help="sends of a request whose batch item failed or expired before it is given up and "
+                            "reported with its scenario (default 3)")
+    batch.add_argument("--batches-in-flight", type=int, default=4, metavar="N",
+                       help="batches submitted and not yet finished at once (default 4)")
+    batch.add_argument("--poll-interval", type=float, default=30.0, metavar="S",
+                       help="seconds between looks at the running batches (default 30)")
     run.set_defaults(handler=_run)
+
+    resume = eval_sub.add_parser("resume", help="carry on a batch run that was stopped",
+                                 description="Carry on a `coach eval run --batch` that was stopped or killed: "
+                                             "nothing already answered is asked for again.")
+    resume.add_argument("run", metavar="RUN", help="the run's folder (its --out) or its id (a run under ./runs)")
+    resume.add_argument("--poll-interval", type=float, default=None, metavar="S",
+                        help="seconds between looks at the running batches (default: as the run started)")
+    resume.set_defaults(handler=_resume)
 
     cmp = eval_sub.add_parser("compare", help="differences between two runs")
     cmp.add_argument("run_a", metavar="RUN_A", help="run folder or its report.json (the reference)")
@@ -68,6 +89,8 @@ def _run(args: argparse.Namespace) -> int:
     from coach.evaluation.session import EvalOptions, run_eval
 
     out = args.out or Path("runs") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if args.batch:
+        return _run_batch(args, out)
     options = EvalOptions(
         paths=args.scenarios, out=out, templates=args.template, backend=args.backend,
         concurrency=args.concurrency, repeat=args.repeat, use_cache=not args.no_cache,
@@ -75,6 +98,39 @@ def _run(args: argparse.Namespace) -> int:
         retrieval=args.retrieval, only=args.only, tags=args.tag,
     )
     return run_eval(options, Settings())
+
+
+def _run_batch(args: argparse.Namespace, out: Path) -> int:
+    from coach.config import Settings
+    from coach.evaluation.batch.session import BatchOptions, start_batch
+
+    if args.backend == "offline":
+        print("coach eval: --batch sends the drafting calls to an LLM endpoint; it cannot run with --backend offline",
+              file=sys.stderr)
+        return 2
+    if args.judge:
+        print("coach eval: --judge is not available with --batch yet; judge the run live afterwards", file=sys.stderr)
+        return 2
+    if args.poll_interval <= 0 or args.batches_in_flight < 1:
+        print("coach eval: --poll-interval must be above 0 and --batches-in-flight at least 1", file=sys.stderr)
+        return 2
+    options = BatchOptions(
+        paths=tuple(args.scenarios), out=out, templates=tuple(args.template), repeat=args.repeat,
+        concurrency=args.concurrency, use_cache=not args.no_cache, retrieval=args.retrieval, only=tuple(args.only),
+        tags=tuple(args.tag), max_attempts=args.batch_attempts, max_in_flight=args.batches_in_flight,
+        poll_s=args.poll_interval, chunk_requests=args.batch_size,
+    )
+    return start_batch(options, Settings())
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from coach.config import Settings
+    from coach.evaluation.batch.session import resume_batch
+
+    if args.poll_interval is not None and args.poll_interval <= 0:
+        print("coach eval: --poll-interval must be above 0", file=sys.stderr)
+        return 2
+    return resume_batch(args.run, Settings(), poll_s=args.poll_interval)
 
 
 def _compare(args: argparse.Namespace) -> int:

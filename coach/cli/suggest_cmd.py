@@ -77,7 +77,13 @@ def _handle(args: argparse.Namespace) -> int:
             if coach.llm is not None and hasattr(coach.llm, "aclose"):
                 await coach.llm.aclose()
 
-    response = asyncio.run(run())
+    from coach import tracing
+
+    tracing.configure(settings)
+    try:
+        response = asyncio.run(run())
+    finally:
+        tracing.shutdown()  # the spans go out before the command exits
     if response is not None:
         indent = None if args.compact else 2
         print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=indent))

@@ -23,6 +23,7 @@ import openai
 from openai import AsyncOpenAI
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
+from coach import tracing
 from coach.config import Settings
 from coach.drafting.breaker import CircuitBreaker
 from coach.drafting.llm_parse import Completion, parse_reply
@@ -79,6 +80,41 @@ def response_format(fmt: object) -> dict[str, Any]:
     if isinstance(fmt, dict):
         return fmt
     return {"type": str(fmt)}
+
+
+def request_body(settings: Settings, request: DraftRequest, n: int, *, structured: bool = True) -> dict[str, Any]:
+    """The chat-completions body for a draft request: what the live drafter posts and what a batch
+    run writes into its JSONL (`structured=False` leaves response_format out)."""
+    params = request.params
+    body: dict[str, Any] = {
+        "model": settings.model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "max_tokens": int(params.get("max_tokens", settings.max_tokens)),
+        "temperature": float(params.get("temperature", settings.temperature)),
+    }
+    if n > 1:
+        body["n"] = n
+    for key in ("top_p", "presence_penalty", "frequency_penalty"):
+        if key in params:
+            body[key] = params[key]
+    fmt = params.get("response_format", "json_object")
+    if structured and bool(fmt) and fmt != "text":
+        body["response_format"] = response_format(fmt)
+    return body
+
+
+def completion_drafts(completion: Completion, asked: int) -> tuple[list[Draft], str | None]:
+    """The usable drafts among a completion's first `asked` choices, and the kind of the last
+    failure among the others (None when every choice was usable)."""
+    drafts: list[Draft] = []
+    failure: str | None = None
+    for choice in completion.choices[:asked]:
+        parsed = None if choice.finish_reason == "length" else parse_reply(choice.content)
+        if parsed is None:
+            failure = _choice_failure(choice.finish_reason, choice.content)
+            continue
+        drafts.append(Draft(text=parsed[0], citations=parsed[1], source="llm"))
+    return drafts, failure
 
 
 class LLMDrafter:
@@ -142,12 +178,9 @@ class LLMDrafter:
                     continue
                 if asked > 1 and len(completion.choices) < asked:
                     _SINGLE_CHOICE.add(self._endpoint)
-                for choice in completion.choices[:asked]:
-                    parsed = None if choice.finish_reason == "length" else parse_reply(choice.content)
-                    if parsed is None:
-                        failure = _choice_failure(choice.finish_reason, choice.content)
-                        continue
-                    drafts.append(Draft(text=parsed[0], citations=parsed[1], source="llm"))
+                usable, failed = completion_drafts(completion, asked)
+                drafts.extend(usable)
+                failure = failed or failure
             missing = want - len(drafts)
             if missing <= 0:
                 break
@@ -218,33 +251,20 @@ class LLMDrafter:
 
     async def _call(self, request: DraftRequest, n: int, meter: CallMeter) -> Completion:
         s = self.settings
-        params = request.params
         timeout = s.llm_timeout_s
         remaining = meter.remaining()
         if remaining is not None:
             if remaining <= 0.005:
                 raise LLMError("no time left for an LLM call", kind="timeout")
             timeout = min(timeout, remaining)
-        kwargs: dict[str, Any] = {
-            "model": s.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "max_tokens": int(params.get("max_tokens", s.max_tokens)),
-            "temperature": float(params.get("temperature", s.temperature)),
-        }
-        if n > 1:
-            kwargs["n"] = n
-        for key in ("top_p", "presence_penalty", "frequency_penalty"):
-            if key in params:
-                kwargs[key] = params[key]
-        fmt = params.get("response_format", "json_object")
-        structured = bool(fmt) and fmt != "text" and self._endpoint not in _NO_STRUCTURED
-        if structured:
-            kwargs["response_format"] = response_format(fmt)
+        kwargs = request_body(s, request, n, structured=self._endpoint not in _NO_STRUCTURED)
         started = time.perf_counter()
         try:
             while True:  # each refusal of an optional feature drops it (and remembers): ends
                 try:
-                    completion = await self._post(kwargs, timeout)
+                    with tracing.llm_call(kwargs, self._endpoint[0], "repair" if request.feedback else "draft") as span:
+                        completion = await self._post(kwargs, timeout)
+                        tracing.llm_result(span, completion)
                     break
                 except openai.APIStatusError as exc:
                     if "response_format" in kwargs and unsupported(exc):

@@ -125,6 +125,7 @@ class Completion:
     choices: tuple[Choice, ...]
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    id: str | None = None
 
     @classmethod
     def decode(cls, response: httpx.Response) -> Completion:
@@ -132,6 +133,11 @@ class Completion:
             data = json.loads(response.content)
         except ValueError as exc:
             raise LLMError("the LLM endpoint answered with something that is not JSON", kind="malformed") from exc
+        return cls.from_body(data)
+
+    @classmethod
+    def from_body(cls, data: object) -> Completion:
+        """From a decoded chat-completion body (a live answer, or one line of a batch's output)."""
         if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
             raise LLMError("the LLM endpoint's answer has no choices", kind="malformed")
         choices = []
@@ -145,6 +151,7 @@ class Completion:
             choices=tuple(choices),
             prompt_tokens=_int(usage.get("prompt_tokens")),
             completion_tokens=_int(usage.get("completion_tokens")),
+            id=data.get("id") if isinstance(data.get("id"), str) else None,
         )
 
 

@@ -7,10 +7,11 @@ repeat of every scenario.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 
-from coach.evaluation.runner import ScenarioResult, Trial
+from coach.evaluation.runner import ScenarioResult
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -26,70 +27,117 @@ def _rate(numerator: int, denominator: int) -> float:
     return round(numerator / denominator, 4) if denominator else 0.0
 
 
-def _trials(results: Sequence[ScenarioResult]) -> list[Trial]:
-    return [t for r in results for t in r.trials]
+class Summary:
+    """The summary of a run, accumulated one scenario result at a time, so that a run read back
+    from disk (a batch run's results) is summarised without holding it in memory. Latencies are
+    kept as a packed array of doubles (8 bytes a trial) for the exact percentiles."""
+
+    def __init__(self) -> None:
+        self.total = self.passed = self.repeat = 0
+        self.trials = self.answered = 0
+        self.first_try = self.repaired = self.degraded = self.cited = 0
+        self.concession_checks = self.concession_passed = 0
+        self.violations: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+        self.latencies = array("d")
+        self.prompt_tokens = self.completion_tokens = 0
+        self.judge_prompt = self.judge_completion = 0
+        self.cost = 0.0
+        self.llm_calls = self.cache_hits = 0
+        self.mean_passed = 0
+        self.judge = _JudgeTally()
+
+    def add(self, result: ScenarioResult) -> None:
+        self.total += 1
+        self.passed += result.passed
+        self.repeat = max(self.repeat, len(result.trials))
+        for t in result.trials:
+            self.trials += 1
+            self.mean_passed += t.passed
+            self.violations.update(v.rule for v in t.violations)
+            self.rejected.update(t.rejected)
+            for c in t.checks:
+                if c.name == "concession":
+                    self.concession_checks += 1
+                    self.concession_passed += c.passed
+            self.prompt_tokens += t.usage.prompt_tokens
+            self.completion_tokens += t.usage.completion_tokens
+            self.cost += t.usage.cost_usd
+            self.llm_calls += t.drafter_calls
+            self.cache_hits += t.cache_hits
+            if t.judge is not None:
+                self.judge_prompt += t.judge.usage.prompt_tokens
+                self.judge_completion += t.judge.usage.completion_tokens
+                self.cost += t.judge.usage.cost_usd
+                self.judge.add(t.judge)
+            if t.error is not None:
+                continue
+            self.answered += 1
+            self.first_try += t.attempts == 1 and not t.degraded
+            self.repaired += t.attempts > 1
+            self.degraded += t.degraded
+            self.cited += bool(t.cited)
+            self.latencies.append(t.latency_ms)
+
+    def as_dict(self) -> dict[str, object]:
+        n = self.trials
+        repeat = self.repeat or 1
+        latencies = self.latencies
+        summary: dict[str, object] = {
+            "total": self.total,
+            "passed": self.passed,
+            "failed": self.total - self.passed,
+            "pass_rate": _rate(self.passed, self.total),
+            "first_try_valid_rate": _rate(self.first_try, n),
+            "repair_rate": _rate(self.repaired, n),
+            "degraded_rate": _rate(self.degraded, n),
+            "error_rate": _rate(n - self.answered, n),
+            "citation_rate": _rate(self.cited, n),
+            "concession_adherence": _rate(self.concession_passed, self.concession_checks),
+            "violations_by_rule": dict(sorted(self.violations.items())),
+            "rejected_drafts_by_rule": dict(sorted(self.rejected.items())),
+            "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+                           "max": round(max(latencies), 3) if latencies else 0.0},
+            "tokens": {"prompt": self.prompt_tokens, "completion": self.completion_tokens,
+                       "total": self.prompt_tokens + self.completion_tokens,
+                       "judge_prompt": self.judge_prompt, "judge_completion": self.judge_completion},
+            "cost_usd": round(self.cost, 6),
+            "llm_calls": self.llm_calls,
+            "cache_hits": self.cache_hits,
+            "repeat": repeat,
+        }
+        if repeat > 1:
+            summary["pass_pow_n"] = summary["pass_rate"]
+            summary["mean_pass_rate"] = _rate(self.mean_passed, n)
+        if self.judge.judged:
+            summary["judge"] = self.judge.as_dict()
+        return summary
+
+
+class _JudgeTally:
+    def __init__(self) -> None:
+        self.judged = self.passed = self.errors = 0
+        self.scores: dict[str, list[int]] = {}
+
+    def add(self, verdict: object) -> None:
+        self.judged += 1
+        self.passed += bool(verdict.passed)  # type: ignore[attr-defined]
+        self.errors += verdict.error is not None  # type: ignore[attr-defined]
+        for name, score in verdict.scores.items():  # type: ignore[attr-defined]
+            self.scores.setdefault(name, []).append(score)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "judged": self.judged, "passed": self.passed, "errors": self.errors,
+            "mean_scores": {k: round(sum(s) / len(s), 3) for k, s in sorted(self.scores.items())},
+        }
 
 
 def summarise(results: Sequence[ScenarioResult]) -> dict[str, object]:
-    trials = _trials(results)
-    answered = [t for t in trials if t.error is None]
-    total = len(results)
-    passed = sum(r.passed for r in results)
-    repeat = max((len(r.trials) for r in results), default=1)
-    concession_checks = [c for t in trials for c in t.checks if c.name == "concession"]
-    violations = Counter(v.rule for t in trials for v in t.violations)
-    rejected: Counter[str] = Counter()
-    for t in trials:
-        rejected.update(t.rejected)
-    latencies = [t.latency_ms for t in answered]
-    prompt_tokens = sum(t.usage.prompt_tokens for t in trials)
-    completion_tokens = sum(t.usage.completion_tokens for t in trials)
-    judge_prompt = sum(t.judge.usage.prompt_tokens for t in trials if t.judge)
-    judge_completion = sum(t.judge.usage.completion_tokens for t in trials if t.judge)
-    summary: dict[str, object] = {
-        "total": total,
-        "passed": passed,
-        "failed": total - passed,
-        "pass_rate": _rate(passed, total),
-        "first_try_valid_rate": _rate(sum(t.attempts == 1 and not t.degraded for t in answered), len(trials)),
-        "repair_rate": _rate(sum(t.attempts > 1 for t in answered), len(trials)),
-        "degraded_rate": _rate(sum(t.degraded for t in answered), len(trials)),
-        "error_rate": _rate(len(trials) - len(answered), len(trials)),
-        "citation_rate": _rate(sum(bool(t.cited) for t in answered), len(trials)),
-        "concession_adherence": _rate(sum(c.passed for c in concession_checks), len(concession_checks)),
-        "violations_by_rule": dict(sorted(violations.items())),
-        "rejected_drafts_by_rule": dict(sorted(rejected.items())),
-        "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-                       "max": round(max(latencies), 3) if latencies else 0.0},
-        "tokens": {"prompt": prompt_tokens, "completion": completion_tokens,
-                   "total": prompt_tokens + completion_tokens,
-                   "judge_prompt": judge_prompt, "judge_completion": judge_completion},
-        "cost_usd": round(sum(t.usage.cost_usd for t in trials)
-                          + sum(t.judge.usage.cost_usd for t in trials if t.judge), 6),
-        "llm_calls": sum(t.drafter_calls for t in trials),
-        "cache_hits": sum(t.cache_hits for t in trials),
-        "repeat": repeat,
-    }
-    if repeat > 1:
-        summary["pass_pow_n"] = summary["pass_rate"]
-        summary["mean_pass_rate"] = _rate(sum(t.passed for t in trials), len(trials))
-    judged = [t.judge for t in trials if t.judge is not None]
-    if judged:
-        summary["judge"] = _judge_summary(judged)
-    return summary
-
-
-def _judge_summary(verdicts: Sequence[object]) -> dict[str, object]:
-    scores: dict[str, list[int]] = {}
-    for v in verdicts:
-        for name, score in v.scores.items():  # type: ignore[attr-defined]
-            scores.setdefault(name, []).append(score)
-    return {
-        "judged": len(verdicts),
-        "passed": sum(v.passed for v in verdicts),  # type: ignore[attr-defined]
-        "errors": sum(v.error is not None for v in verdicts),  # type: ignore[attr-defined]
-        "mean_scores": {k: round(sum(s) / len(s), 3) for k, s in sorted(scores.items())},
-    }
+    summary = Summary()
+    for result in results:
+        summary.add(result)
+    return summary.as_dict()
 
 
 def summarise_by_template(results: Sequence[ScenarioResult]) -> dict[str, dict[str, object]]:

@@ -8,7 +8,7 @@ passages. A filter shows only failing scenarios or those matching a search.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from html import escape
 from typing import Any
 
@@ -98,10 +98,10 @@ def _grouped(report: dict[str, Any]) -> tuple[list[str], dict[str, dict[str, dic
     return templates, by_id
 
 
-def _matrix(templates: list[str], by_id: dict[str, dict[str, dict[str, Any]]]) -> str:
+def _matrix(templates: list[str], groups: Iterable[tuple[str, dict[str, dict[str, Any]]]]) -> Iterator[str]:
     head = "".join(f"<th>{escape(t)}</th>" for t in templates)
-    rows = []
-    for sid, per in by_id.items():
+    yield f"<table><tr><th>scenario</th>{head}</tr>"
+    for sid, per in groups:
         passed = all(r["passed"] for r in per.values())
         first = next(iter(per.values()))
         cells = []
@@ -112,11 +112,11 @@ def _matrix(templates: list[str], by_id: dict[str, dict[str, dict[str, Any]]]) -
                 continue
             rate = f' <span class="muted">{r["pass_rate"] * 100:.0f}%</span>' if "trials" in r else ""
             cells.append(f"<td>{_badge(r['passed'])}{rate} {escape(_clip(r['reply'], 90))}</td>")
-        rows.append(
+        yield (
             f'<tr data-scenario="{escape(sid)}" data-passed="{str(passed).lower()}"><td><a href="#s-{escape(sid)}">'
             f'{escape(sid)}</a><div class="muted">{escape(str(first.get("locale") or ""))} '
             f'{escape(_clip(first.get("description", ""), 80))}</div></td>{"".join(cells)}</tr>')
-    return f"<table><tr><th>scenario</th>{head}</tr>{''.join(rows)}</table>"
+    yield "</table>"
 
 
 def _clip(text: str, width: int) -> str:
@@ -161,8 +161,18 @@ def _card(sid: str, per: dict[str, dict[str, Any]]) -> str:
 
 
 def render_html(report: dict[str, Any]) -> str:
-    run, summary = report["run"], report["summary"]
     templates, by_id = _grouped(report)
+    return "".join(iter_html(report, templates, lambda: iter(by_id.items())))
+
+
+Groups = Callable[[], Iterable[tuple[str, dict[str, dict[str, Any]]]]]
+
+
+def iter_html(report: dict[str, Any], templates: list[str], groups: Groups) -> Iterator[str]:
+    """The page in pieces: `report` gives the run, summary and load errors; `groups()` the results
+    by scenario ({template: result}), called once for the matrix and once for the cards, so a
+    batch run streams them from disk."""
+    run, summary = report["run"], report["summary"]
     errors = ""
     if report.get("load_errors"):
         items = "".join(f"<li>{escape(e['file'])}{':' + str(e['line']) if e.get('line') else ''}: "
@@ -170,7 +180,7 @@ def render_html(report: dict[str, Any]) -> str:
         errors = f'<div class="errors"><b>scenario files with errors</b><ul>{items}</ul></div>'
     judge = run.get("judge")
     judge_line = f" · judge {escape(str(judge.get('model')))} / {escape(str(judge.get('template')))}" if judge else ""
-    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
+    yield f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>coach eval · {summary['passed']}/{summary['total']}</title>
 <style>{_CSS}</style><script>{_JS}</script></head><body>
 <header><h1>coach eval: {summary['passed']}/{summary['total']} passed ({summary['pass_rate'] * 100:.1f}%)</h1>
@@ -179,7 +189,9 @@ def render_html(report: dict[str, Any]) -> str:
 <main>{errors}<h2>Summary</h2>{_summary_table(report)}
 <div class="filters"><label><input type="checkbox" id="only-failing"> only failing</label>
 <input type="search" id="search" placeholder="filter by id or text"> <span class="muted"><span id="shown"></span> scenarios shown</span></div>
-<h2>Matrix</h2>{_matrix(templates, by_id)}
-<h2>Scenarios</h2>{''.join(_card(sid, per) for sid, per in by_id.items())}
-</main></body></html>
-"""
+<h2>Matrix</h2>"""
+    yield from _matrix(templates, groups())
+    yield "\n<h2>Scenarios</h2>"
+    for sid, per in groups():
+        yield _card(sid, per)
+    yield "\n</main></body></html>\n"

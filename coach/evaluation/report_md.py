@@ -53,14 +53,20 @@ def render_markdown(report: dict[str, Any], *, max_failures: int = 30) -> str:
     if summary.get("violations_by_rule"):
         lines += ["", "violations in final replies: " + ", ".join(
             f"`{k}` {v}" for k, v in summary["violations_by_rule"].items())]
-    failures = [r for r in report["results"] if not r["passed"]]
-    if failures:
-        lines += ["", f"### failing ({len(failures)})", ""]
-        for r in failures[:max_failures]:
+    failures: list[dict[str, Any]] = []  # the first max_failures; one pass, so results may be a stream
+    failed = 0
+    for r in report["results"]:
+        if not r["passed"]:
+            failed += 1
+            if len(failures) < max_failures:
+                failures.append(r)
+    if failed:
+        lines += ["", f"### failing ({failed})", ""]
+        for r in failures:
             why = "; ".join(f"{c['name']}: {c['detail']}" for c in r["checks"] if not c["passed"]) or r.get("error")
             lines.append(f"- `{r['id']}` [{r['template']}]: {why}")
-        if len(failures) > max_failures:
-            lines.append(f"- ... and {len(failures) - max_failures} more (see report.html)")
+        if failed > max_failures:
+            lines.append(f"- ... and {failed - max_failures} more (see report.html)")
     if report.get("load_errors"):
         lines += ["", "### scenario files with errors", ""]
         for e in report["load_errors"]:

@@ -34,6 +34,11 @@ class JudgeVerdict:
 JudgeFn = Callable[[LoadedScenario, str, int], Awaitable[JudgeVerdict]]
 
 
+class TrialDeferred(Exception):  # noqa: N818 - not an error: the answer is not there yet
+    """Raised by a suggest function that cannot answer yet (a batch run whose LLM calls are still
+    out): the runner lets it through instead of recording a failed trial."""
+
+
 @dataclass(frozen=True)
 class Trial:
     reply: str
@@ -126,12 +131,14 @@ class Runner:
     async def _guarded(self, sem: asyncio.Semaphore, template: str | None, item: LoadedScenario,
                        sample: int, now: datetime = DEFAULT_NOW) -> Trial:
         async with sem:
-            trial = await self._one(template, item, sample, now)
+            trial = await self.trial(template, item, sample, now)
         if self._progress is not None:
             self._progress(trial.passed)
         return trial
 
-    async def _one(self, template: str | None, item: LoadedScenario, sample: int, now: datetime = DEFAULT_NOW) -> Trial:
+    async def trial(self, template: str | None, item: LoadedScenario, sample: int, now: datetime = DEFAULT_NOW) -> Trial:
+        """One scenario under one template, checked (and judged) at the eval's clock `now`;
+        TrialDeferred passes through."""
         scenario = item.scenario
         update: dict[str, object] = {"conversation_id": scenario.conversation.conversation_id or scenario.id,
                                      "now": scenario.conversation.now or now}
@@ -154,6 +161,8 @@ class Runner:
                 checks = trial.checks + (Check("judge", verdict.passed, detail),)
                 trial = _replace(trial, judge=verdict, checks=checks, passed=trial.passed and verdict.passed)
             return trial
+        except TrialDeferred:
+            raise
         except Exception as exc:  # noqa: BLE001
             latency = (time.perf_counter() - started) * 1000
             message = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"

@@ -293,7 +293,7 @@ def main() -> int:
     slow, slow_url = start_server(args.slow_delay)
     try:
         asyncio.run(overhead(fast_url, args.n, conversations, retrievers))
-        for label in ("fixed", "kb lexical"):
+        for label in ("fixed", "kb lexical", "kb configured"):
             if label in retrievers:
                 asyncio.run(concurrency(slow_url, conversations, args.concurrency, retrievers[label], label,
                                         server_pid=slow.pid))

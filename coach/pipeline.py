@@ -16,6 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -147,10 +148,11 @@ class Coach:
         clock = _Clock()
         request_id = current_request_id() or uuid.uuid4().hex  # the service's X-Request-ID when there is one
         template = self.prompts.get(conversation.template)
+        prefetch = self._prefetch(conversation)  # the query embedding runs while the situation is read
         with clock.stage("situation"):
             situation = self._situation(conversation)
         with clock.stage("retrieval"):
-            passages = for_script(await self._passages(conversation), situation.script)
+            passages = for_script(await self._passages(conversation, prefetch), situation.script)
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
@@ -223,8 +225,24 @@ class Coach:
             return Situation(script=script, round=conversation.turns[-1].round, case=conversation.case,
                              policy=conversation.policy)
 
-    async def _passages(self, conversation: Conversation) -> tuple[Passage, ...]:
+    def _prefetch(self, conversation: Conversation) -> Future | None:
+        """Starts the retriever's query encoding (in its own thread, batched with other requests')."""
+        prefetch = getattr(self.retriever, "prefetch_turns", None)
+        if prefetch is None:
+            return None
+        try:
+            return prefetch(conversation.turns)
+        except Exception:  # the search itself will try again, and report
+            log.exception("starting the query encoding failed")
+            return None
+
+    async def _passages(self, conversation: Conversation, prefetch: Future | None = None) -> tuple[Passage, ...]:
         # In a worker thread: ranking may embed the query, which must not stall the event loop.
+        if prefetch is not None:
+            try:
+                await asyncio.wrap_future(prefetch)
+            except Exception:  # the search below encodes again, and reports
+                log.warning("the query encoding failed; the search tries again", exc_info=True)
         try:
             return tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
         except Exception:

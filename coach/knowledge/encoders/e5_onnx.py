@@ -26,6 +26,7 @@ from coach.knowledge.encoders.e5_numpy import windows
 
 log = logging.getLogger("coach.knowledge")
 
+PAD_RATIO = 1.1  # a batch's longest row at most this many times its shortest, + 2 (padding is wasted work)
 BUILDER = "2"  # bump when the graph changes: cached model files are keyed by it
 _F = 1  # onnx.TensorProto.FLOAT
 
@@ -167,7 +168,8 @@ class OnnxE5:
         return self.session.run(["pooled"], {"x_in": x, "mask": mask})[0]
 
     def embed(self, texts: Sequence[str], prefix: str, batch_tokens: int = 2048) -> np.ndarray:
-        """L2-normalised vectors (len(texts), H); texts batched by similar length."""
+        """L2-normalised vectors (len(texts), H); texts batched by similar length (sorted, and a
+        batch cut where a row would be padded by more than a tenth)."""
         v = self.w.vocab
         rows: list[tuple[int, list[int]]] = []
         for i, text in enumerate(texts):
@@ -179,7 +181,9 @@ class OnnxE5:
         at = 0
         while at < len(order):
             end = at + 1
-            while end < len(order) and len(rows[order[end]][1]) * (end - at + 1) <= batch_tokens:
+            shortest = len(rows[order[at]][1])
+            while (end < len(order) and len(rows[order[end]][1]) * (end - at + 1) <= batch_tokens
+                   and len(rows[order[end]][1]) <= shortest * PAD_RATIO + 2):
                 end += 1
             chunk = [rows[j] for j in order[at:end]]
             for (i, r), vec in zip(chunk, self.pooled([r for _, r in chunk])):

@@ -12,11 +12,14 @@ of time or brings no valid draft, the offline drafter answers and the response i
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -148,11 +151,11 @@ class Coach:
         clock = _Clock()
         request_id = current_request_id() or uuid.uuid4().hex  # the service's X-Request-ID when there is one
         template = self.prompts.get(conversation.template)
-        prefetch = self._prefetch(conversation)  # the query embedding runs while the situation is read
+        search = self._start_search(conversation)  # runs in a thread while the situation is read
         with clock.stage("situation"):
             situation = self._situation(conversation)
         with clock.stage("retrieval"):
-            passages = for_script(await self._passages(conversation, prefetch), situation.script)
+            passages = for_script(await self._passages(search), situation.script)
         if emit is not None:
             await emit("passages", {
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
@@ -225,26 +228,17 @@ class Coach:
             return Situation(script=script, round=conversation.turns[-1].round, case=conversation.case,
                              policy=conversation.policy)
 
-    def _prefetch(self, conversation: Conversation) -> Future | None:
-        """Starts the retriever's query encoding (in its own thread, batched with other requests')."""
-        prefetch = getattr(self.retriever, "prefetch_turns", None)
-        if prefetch is None:
-            return None
-        try:
-            return prefetch(conversation.turns)
-        except Exception:  # the search itself will try again, and report
-            log.exception("starting the query encoding failed")
-            return None
+    def _start_search(self, conversation: Conversation) -> asyncio.Future:
+        """Submits the search now, to a thread of its own pool: ranking may embed the query, which
+        must not stall the event loop, and a search waiting for a batch of query embeddings must not
+        hold a thread of the default pool (the validator's)."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, self.retriever.search_turns, conversation.turns, self.k)
+        return loop.run_in_executor(_search_pool(), call)
 
-    async def _passages(self, conversation: Conversation, prefetch: Future | None = None) -> tuple[Passage, ...]:
-        # In a worker thread: ranking may embed the query, which must not stall the event loop.
-        if prefetch is not None:
-            try:
-                await asyncio.wrap_future(prefetch)
-            except Exception:  # the search below encodes again, and reports
-                log.warning("the query encoding failed; the search tries again", exc_info=True)
+    async def _passages(self, search: asyncio.Future) -> tuple[Passage, ...]:
         try:
-            return tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
+            return tuple(await search)
         except Exception:
             log.exception("retrieval failed; drafting without passages")
             return ()
@@ -314,6 +308,14 @@ class _AttemptProgress:
         self.attempt = max(self.attempt, int(data.get("attempt", 0)))
         if self.emit is not None:
             await self.emit("attempt", data)
+
+
+SEARCH_THREADS = 32  # searches in flight at once; most of them wait for a batch of query embeddings
+
+
+@lru_cache(maxsize=1)
+def _search_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="coach-search")
 
 
 def build_coach(settings: Settings, knowledge: Retriever, *, prompts: PromptRegistry | None = None,

@@ -70,15 +70,22 @@ def test_the_knowledge_base_prepares_each_conversations_query_texts(bundled_kb) 
 def test_requests_that_arrive_together_are_encoded_in_one_call() -> None:
     embed = SlowBatches()
     enc = QueryEncoder(embed=embed, max_batch=4)
-    first = enc.submit(["第一句"])  # the worker takes it at once and blocks on the gate
+    got: dict[str, np.ndarray] = {}
+    first = threading.Thread(target=lambda: got.update(一=enc("第一句")))
+    first.start()  # encodes alone (nobody else is encoding) and blocks on the gate
     while not embed.calls:
         threading.Event().wait(0.001)
-    later = [enc.submit([f"第{i}个请求"]) for i in range(6)]  # arrive while the first is encoded
+    texts = [f"第{i}个请求" for i in range(6)]
+    later = [threading.Thread(target=lambda t=t: got.update({t: enc(t)})) for t in texts]
+    for t in later:
+        t.start()  # they queue while the first is encoded
+    while sum(len(j[0]) for j in list(enc._jobs)) < 6:
+        threading.Event().wait(0.001)
     embed.gate.set()
-    for f in [first, *later]:
-        f.result(5)
-    assert embed.calls == [["第一句"], [f"第{i}个请求" for i in range(4)], ["第4个请求", "第5个请求"]]
-    assert np.allclose(enc("第5个请求"), fake_vector("第5个请求")) and len(embed.calls) == 3
+    for t in [first, *later]:
+        t.join(5)
+    assert [len(c) for c in embed.calls] == [1, 4, 2]
+    assert all(np.allclose(got[t], fake_vector(t)) for t in texts)
 
 
 def test_fixed_batches_do_not_depend_on_what_was_encoded_before() -> None:
@@ -105,7 +112,7 @@ def test_a_failed_encoding_reaches_every_waiter_and_the_next_request_tries_again
     assert np.allclose(enc("甲"), fake_vector("甲"))
 
 
-def test_prefetch_lets_the_search_find_its_vectors_encoded(bundled_kb) -> None:  # noqa: F811
+def test_a_conversations_texts_are_encoded_in_one_call(bundled_kb) -> None:  # noqa: F811
     from coach.knowledge import KnowledgeBase
     from coach.knowledge.vectors import DenseIndex
 
@@ -116,11 +123,10 @@ def test_prefetch_lets_the_search_find_its_vectors_encoded(bundled_kb) -> None: 
                        DenseIndex(np.stack([fake_vector(p.text) for p in bundled_kb.passages]), enc))
     turns = [Turn(role="customer", text="我要找你们领导"), Turn(role="agent", text="好的"),
              Turn(role="customer", text="现在就要")]
-    kb.prefetch_turns(turns).result(5)
+    kb.search_turns(turns, 3)
     assert embed.calls == [["我要找你们领导", "现在就要"]]
     kb.search_turns(turns, 3)
     assert len(embed.calls) == 1
-    assert bundled_kb.lexical_only().prefetch_turns(turns) is None  # no vectors: nothing to encode
 
 
 from tests.fakes_knowledge import bundled_kb  # noqa: E402,F401  (fixture)

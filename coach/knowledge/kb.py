@@ -84,16 +84,6 @@ class KnowledgeBase:
         texts = [t for turns in conversations for t, _ in latest_customer_texts(turns) if t.strip()]
         return prepare(texts)
 
-    def prefetch_turns(self, turns: Sequence[Turn]) -> Future | None:
-        """Starts encoding a conversation's query texts now (with those of other requests that
-        arrive meanwhile); the future is done when `search_turns` will find them encoded. None
-        when there is nothing to encode (no vectors, or an encoder that cannot queue)."""
-        dense = self.dense
-        submit = getattr(dense.encoder, "submit", None) if dense is not None else None
-        if submit is None:
-            return None
-        return submit([t for t, _ in latest_customer_texts(turns) if t.strip()])
-
     def get(self, passage_id: str) -> Passage:
         i = self._by_id.get(passage_id) if isinstance(passage_id, str) else None
         if i is None:

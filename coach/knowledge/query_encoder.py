@@ -1,11 +1,12 @@
 """Query vectors: kept for the most recent texts, encoded together when they arrive together.
 
-One worker thread encodes; whoever needs a vector queues its text and waits (or, in the service,
-awaits) the text's future:
-- **Requests that arrive together are encoded as one batch.** The worker takes every text queued
-  since its last batch (up to MAX_BATCH) and encodes them in one call: e5's int8 graph costs about
-  2.8 ms per call before its first token, so 16 queries in one call cost about 60% of 16 alone. A
-  lone request waits for no window: the worker is idle and starts at once.
+No thread of its own: a thread that needs vectors queues its texts and, when no other thread is
+encoding, encodes the queue itself (a lone request pays no hand-over to another thread, which on
+a busy machine can cost milliseconds of scheduling); while another thread encodes, it waits:
+- **Requests that arrive together are encoded as one batch.** The thread that encodes next takes
+  every text queued since the last batch (up to MAX_BATCH) in one call; cut by length, a batch
+  costs about 20% less per text than the same texts alone (benchmarks/bench_query_batches.py). A
+  lone request waits for no window: nobody is encoding, so it starts at once.
 - **A batch tool's texts come in fixed batches** (`prepare`: `coach eval run` queues every
   scenario's texts ahead of the runner), cut from its list alone, so the same list gets the same
   batches, and the same vectors, whatever else the process encoded before.
@@ -30,7 +31,6 @@ import numpy as np
 MAX_BATCH = 16  # texts of concurrent requests encoded in one call
 PREPARE_BATCH = 32  # texts per call of a batch tool's list
 QUERY_CACHE = 4096
-IDLE_S = 10.0  # the worker thread ends after this long without work (and starts again on demand)
 WAIT_S = 60.0
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -76,25 +76,56 @@ class QueryEncoder:
         self._pending: dict[str, Future] = {}
         self._jobs: deque[tuple[list[str], bool]] = deque()  # (texts, fixed batch)
         self._cv = threading.Condition()
-        self._worker: threading.Thread | None = None
+        self._encoding = False  # a thread is encoding a batch
         self.batches = 0  # calls of `embed` so far
         self.batch_sizes: deque[int] = deque(maxlen=256)  # the latest calls' sizes
 
     # -- asking -------------------------------------------------------------------------------
     def __call__(self, text: str) -> np.ndarray:
+        return self.many([text])[0]
+
+    def many(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """The texts' vectors: known ones at once, the others encoded in one batch with whatever
+        other threads are waiting for (this thread encodes when no other thread is)."""
         with self._cv:
-            vec = self._memo.get(text)
-        if vec is not None:
-            return vec
-        self.submit([text]).result(WAIT_S)
+            found = [self._memo.get(t) for t in texts]
+        if all(v is not None for v in found):
+            return found  # type: ignore[return-value]
+        futures = self._queue([t for t, v in zip(texts, found) if v is None])
+        self._help_until(futures)
+        out = []
         with self._cv:
-            vec = self._memo.get(text)
-        if vec is None:  # evicted meanwhile by a flood of other texts: encode it alone
-            vec = np.asarray(self.embed([text])[0], dtype=np.float32)
-        return vec
+            for text in texts:
+                vec = self._memo.get(text)
+                if vec is None:  # evicted meanwhile by a flood of other texts: encode it alone
+                    vec = np.asarray(self.embed([text])[0], dtype=np.float32)
+                out.append(vec)
+        return out
 
     def submit(self, texts: Sequence[str]) -> Future:
-        """Queues the texts without a vector; the future is done when every text has one."""
+        """Queues the texts without a vector and encodes them in a background thread; the future is
+        done when every text has one."""
+        return self._in_background(self._queue(texts))
+
+    def prepare(self, texts: Sequence[str], batch: int = PREPARE_BATCH) -> int:
+        """Encodes the texts in fixed batches of `batch` (waits for them); returns how many were
+        new. A batch all of whose texts are known is skipped."""
+        futures, new = self._queue_fixed(texts, batch)
+        self._help_until(futures)
+        for f in futures:
+            f.result(0)  # raises the encoder's error, if any
+        return new
+
+    def prepare_in_background(self, texts: Sequence[str], batch: int = PREPARE_BATCH) -> Future:
+        """`prepare` without waiting: the future is done when the texts are encoded."""
+        return self._in_background(self._queue_fixed(texts, batch)[0])
+
+    def cache_clear(self) -> None:
+        with self._cv:
+            self._memo.clear()
+
+    # -- queueing -----------------------------------------------------------------------------
+    def _queue(self, texts: Sequence[str]) -> list[Future]:
         futures: list[Future] = []
         with self._cv:
             new: list[str] = []
@@ -108,21 +139,9 @@ class QueryEncoder:
                 futures.append(waiting)
             if new:
                 self._jobs.append((new, False))
-                self._wake()
-        return all_of(futures)
+        return futures
 
-    def prepare(self, texts: Sequence[str], batch: int = PREPARE_BATCH) -> int:
-        """Encodes the texts in fixed batches of `batch` (waits for them); returns how many were
-        new. A batch all of whose texts are known is skipped."""
-        done, new = self._queue_fixed(texts, batch)
-        done.result(WAIT_S * max(1, new // batch + 1))
-        return new
-
-    def prepare_in_background(self, texts: Sequence[str], batch: int = PREPARE_BATCH) -> Future:
-        """`prepare` without waiting: the future is done when the texts are encoded."""
-        return self._queue_fixed(texts, batch)[0]
-
-    def _queue_fixed(self, texts: Sequence[str], batch: int) -> tuple[Future, int]:
+    def _queue_fixed(self, texts: Sequence[str], batch: int) -> tuple[list[Future], int]:
         ordered = list(dict.fromkeys(texts))
         futures: list[Future] = []
         new = 0
@@ -140,55 +159,62 @@ class QueryEncoder:
                         f = self._pending[t] = Future()
                     futures.append(f)
                 self._jobs.append((chunk, True))
-            self._wake()
-        return all_of(futures), new
+        return futures, new
 
-    def cache_clear(self) -> None:
+    def _in_background(self, futures: list[Future]) -> Future:
+        done = all_of(futures)
+        if not done.done():
+            threading.Thread(target=self._help_until, args=(futures,), name="coach-query-batches",
+                             daemon=True).start()
+        return done
+
+    # -- encoding: whoever waits encodes, one batch at a time ---------------------------------
+    def _help_until(self, futures: Sequence[Future]) -> None:
+        """Encodes queued batches until the futures are done; while another thread encodes, waits
+        for its batch (so requests that arrive meanwhile go into the next batch together)."""
         with self._cv:
-            self._memo.clear()
+            while not all(f.done() for f in futures):
+                if self._encoding or not self._jobs:
+                    self._cv.wait(WAIT_S)
+                    continue
+                texts = self._take()
+                self._encoding = True
+                self._cv.release()
+                try:
+                    self._encode(texts)
+                finally:
+                    self._cv.acquire()
+                    self._encoding = False
+                    self._cv.notify_all()
 
-    # -- the worker ---------------------------------------------------------------------------
-    def _wake(self) -> None:  # under self._cv
-        if self._worker is None:
-            self._worker = threading.Thread(target=self._work, name="coach-query-batches", daemon=True)
-            self._worker.start()
-        self._cv.notify()
+    def _take(self) -> list[str]:  # under self._cv
+        texts, fixed = self._jobs.popleft()
+        if not fixed:  # requests that came in together: one call
+            while self._jobs and not self._jobs[0][1] and len(texts) + len(self._jobs[0][0]) <= self.max_batch:
+                texts = texts + self._jobs.popleft()[0]
+        return texts
 
-    def _next(self) -> list[str] | None:
-        with self._cv:
-            if not self._jobs:
-                self._cv.wait(IDLE_S)
-            if not self._jobs:
-                self._worker = None
-                return None
-            texts, fixed = self._jobs.popleft()
-            if not fixed:  # requests that came in together: one call
-                while self._jobs and not self._jobs[0][1] and len(texts) + len(self._jobs[0][0]) <= self.max_batch:
-                    texts = texts + self._jobs.popleft()[0]
-            return texts
-
-    def _work(self) -> None:
-        while (texts := self._next()) is not None:
-            try:
-                vecs = np.asarray(self.embed(texts), dtype=np.float32)
-            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
-                with self._cv:
-                    waiting = [self._pending.pop(t, None) for t in texts]
-                for f in waiting:
-                    if f is not None and not f.done():
-                        f.set_exception(exc)
-                continue
+    def _encode(self, texts: list[str]) -> None:
+        try:
+            vecs = np.asarray(self.embed(texts), dtype=np.float32)
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiter
             with self._cv:
-                self.batches += 1
-                self.batch_sizes.append(len(texts))
-                waiting = []
-                for text, vec in zip(texts, vecs):
-                    vec.setflags(write=False)
-                    self._memo[text] = vec
-                    self._memo.move_to_end(text)
-                    waiting.append(self._pending.pop(text, None))
-                while len(self._memo) > self.size:
-                    self._memo.popitem(last=False)
+                waiting = [self._pending.pop(t, None) for t in texts]
             for f in waiting:
                 if f is not None and not f.done():
-                    f.set_result(None)
+                    f.set_exception(exc)
+            return
+        with self._cv:
+            self.batches += 1
+            self.batch_sizes.append(len(texts))
+            waiting = []
+            for text, vec in zip(texts, vecs):
+                vec.setflags(write=False)
+                self._memo[text] = vec
+                self._memo.move_to_end(text)
+                waiting.append(self._pending.pop(text, None))
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        for f in waiting:
+            if f is not None and not f.done():
+                f.set_result(None)

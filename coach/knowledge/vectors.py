@@ -68,6 +68,7 @@ def _both(e5_part: np.ndarray, texts: Sequence[str]) -> np.ndarray:
 
 
 _USE_SIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-use-queries")
+SIDE_THREAD_MIN = 4
 
 
 def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
@@ -76,9 +77,13 @@ def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
 
 
 def embed_queries(texts: Sequence[str]) -> np.ndarray:
-    """Query vectors of many texts in one batch each way (clipped, in Simplified); USE encodes in
-    a second thread while e5 does (both release the GIL: a lone query costs the slower of the two)."""
+    """Query vectors of many texts in one batch each way (clipped, in Simplified). A batch of
+    SIDE_THREAD_MIN texts or more has USE encode in a second thread while e5 does (both release the
+    GIL); a smaller one encodes both in this thread: handing a few milliseconds of work to another
+    thread costs more than it saves on a busy machine (benchmarks/RESULTS.md)."""
     prepared = [to_simplified(clip_query(t)) for t in texts]
+    if len(prepared) < SIDE_THREAD_MIN:
+        return np.concatenate([e5.encode_queries(prepared), _use_vectors(prepared)], axis=1).astype(np.float32)
     use = _USE_SIDE.submit(_use_vectors, prepared)
     e5_part = e5.encode_queries(prepared)
     return np.concatenate([e5_part, use.result()], axis=1).astype(np.float32)
@@ -154,7 +159,9 @@ class DenseIndex:
     def similarities(self, texts: Sequence[tuple[str, float]]) -> np.ndarray:
         """One score per passage: each encoder's cosine to the weighted mean of the query texts'
         vectors, standardised over the corpus and summed (a single cosine for one-part vectors)."""
-        q = np.asarray(sum(w * self.encoder(t) for t, w in texts), dtype=np.float32)
+        many = getattr(self.encoder, "many", None)  # all of a conversation's texts in one batch
+        vecs = many([t for t, _ in texts]) if many is not None else [self.encoder(t) for t, _ in texts]
+        q = np.asarray(sum(w * v for (_, w), v in zip(texts, vecs)), dtype=np.float32)
         if len(self.parts) == 1:
             return self.matrix @ (q / max(float(np.linalg.norm(q)), 1e-9))
         total = np.zeros(len(self.matrix), dtype=np.float32)

@@ -69,7 +69,7 @@ def test_the_knowledge_base_prepares_each_conversations_query_texts(bundled_kb) 
 
 def test_requests_that_arrive_together_are_encoded_in_one_call() -> None:
     embed = SlowBatches()
-    enc = QueryEncoder(embed=embed, max_batch=4)
+    enc = QueryEncoder(embed=embed, max_batch=4, parallel=1)
     got: dict[str, np.ndarray] = {}
     first = threading.Thread(target=lambda: got.update(一=enc("第一句")))
     first.start()  # encodes alone (nobody else is encoding) and blocks on the gate

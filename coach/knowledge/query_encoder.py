@@ -1,8 +1,8 @@
 """Query vectors: kept for the most recent texts, encoded together when they arrive together.
 
-No thread of its own: a thread that needs vectors queues its texts and, when no other thread is
-encoding, encodes the queue itself (a lone request pays no hand-over to another thread, which on
-a busy machine can cost milliseconds of scheduling); while another thread encodes, it waits:
+No thread of its own: a thread that needs vectors queues its texts and, when fewer than ENCODERS
+threads are encoding, encodes the queue itself (a lone request pays no hand-over to another
+thread, which on a busy machine can cost milliseconds of scheduling); otherwise it waits:
 - **Requests that arrive together are encoded as one batch.** The thread that encodes next takes
   every text queued since the last batch (up to MAX_BATCH) in one call; cut by length, a batch
   costs about 20% less per text than the same texts alone (benchmarks/bench_query_batches.py). A
@@ -21,6 +21,7 @@ companions (cosine >= 0.995 to the vector it gets alone); on the labelled sets n
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
+ENCODERS = 2  # batches encoded at once (one per core, at most): the encoders release the GIL
 MAX_BATCH = 16  # texts of concurrent requests encoded in one call
 PREPARE_BATCH = 32  # texts per call of a batch tool's list
 QUERY_CACHE = 4096
@@ -68,7 +70,8 @@ def all_of(futures: Sequence[Future]) -> Future:
 
 
 class QueryEncoder:
-    def __init__(self, embed: Embed, size: int = QUERY_CACHE, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, embed: Embed, size: int = QUERY_CACHE, max_batch: int = MAX_BATCH,
+                 parallel: int | None = None) -> None:
         self.embed = embed
         self.size = size
         self.max_batch = max_batch
@@ -76,7 +79,8 @@ class QueryEncoder:
         self._pending: dict[str, Future] = {}
         self._jobs: deque[tuple[list[str], bool]] = deque()  # (texts, fixed batch)
         self._cv = threading.Condition()
-        self._encoding = False  # a thread is encoding a batch
+        self._encoding = 0  # threads encoding a batch now
+        self.parallel = parallel or max(1, min(ENCODERS, os.cpu_count() or 1))
         self.batches = 0  # calls of `embed` so far
         self.batch_sizes: deque[int] = deque(maxlen=256)  # the latest calls' sizes
 
@@ -174,17 +178,17 @@ class QueryEncoder:
         for its batch (so requests that arrive meanwhile go into the next batch together)."""
         with self._cv:
             while not all(f.done() for f in futures):
-                if self._encoding or not self._jobs:
+                if self._encoding >= self.parallel or not self._jobs:
                     self._cv.wait(WAIT_S)
                     continue
                 texts = self._take()
-                self._encoding = True
+                self._encoding += 1
                 self._cv.release()
                 try:
                     self._encode(texts)
                 finally:
                     self._cv.acquire()
-                    self._encoding = False
+                    self._encoding -= 1
                     self._cv.notify_all()
 
     def _take(self) -> list[str]:  # under self._cv

@@ -149,7 +149,10 @@ class OnnxE5:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"])
+        # onnxruntime's fused SkipLayerNormalization kernel is slower here than the residual Add and
+        # LayerNormalization it replaces: 12-17% of a query's time (benchmarks/RESULTS.md).
+        self.session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=["SkipLayerNormFusion"])
 
     def _embedded(self, batch: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         w = self.w

@@ -12,11 +12,15 @@ of time or brings no valid draft, the offline drafter answers and the response i
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import time
 import uuid
 from datetime import UTC, datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -162,13 +166,14 @@ class Coach:
         deadline = loop.time() + self.settings.deadline_s
         clock = _Clock()
         template = self.prompts.get(conversation.template)
+        search = self._start_search(conversation)  # runs in a thread while the situation is read
         with clock.stage("situation") as span:
             situation = self._situation(conversation)
             if span.is_recording():
                 span.set_attributes({"coach.script": situation.script, "coach.round": situation.round,
                                      "coach.strategy": situation.strategy, "coach.moves": list(situation.moves)})
         with clock.stage("retrieval") as span:
-            found = await self._passages(conversation)
+            found = await self._passages(search)
             if not found:  # nothing matched the customer's words: the passages on what the moment calls for
                 found = await self._moment_passages(situation)
             passages = for_script(found, situation.script)
@@ -254,10 +259,17 @@ class Coach:
             return Situation(script=script, round=conversation.turns[-1].round, case=conversation.case,
                              policy=conversation.policy)
 
-    async def _passages(self, conversation: Conversation) -> tuple[Passage, ...]:
-        # In a worker thread: ranking may embed the query, which must not stall the event loop.
+    def _start_search(self, conversation: Conversation) -> asyncio.Future:
+        """Submits the search now, to a thread of its own pool: ranking may embed the query, which
+        must not stall the event loop, and a search waiting for a batch of query embeddings must not
+        hold a thread of the default pool (the validator's)."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, self.retriever.search_turns, conversation.turns, self.k)
+        return loop.run_in_executor(_search_pool(), call)
+
+    async def _passages(self, search: asyncio.Future) -> tuple[Passage, ...]:
         try:
-            return tuple(await asyncio.to_thread(self.retriever.search_turns, conversation.turns, self.k))
+            return tuple(await search)
         except Exception:
             log.exception("retrieval failed; drafting without passages")
             return ()
@@ -373,6 +385,14 @@ def trace_response(response: SuggestionResponse) -> dict[str, Any]:
     if tracing.content():
         attributes["coach.suggestions.text"] = tracing.texts([s.text for s in response.suggestions])
     return attributes
+
+
+SEARCH_THREADS = 32  # searches in flight at once; most of them wait for a batch of query embeddings
+
+
+@lru_cache(maxsize=1)
+def _search_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="coach-search")
 
 
 def build_coach(settings: Settings, knowledge: Retriever, *, prompts: PromptRegistry | None = None,

@@ -112,6 +112,10 @@ def test_offline_backend_still_matches_the_baseline(baseline: dict, shipped: lis
     items = shipped if full else shipped[::SAMPLE_EVERY]
     retrieval = baseline["run"].get("retrieval", "auto")
     backend = build_backend(Settings(_env_file=None), "offline", None, retrieval)
+    if backend.prepare is not None:  # as `coach eval run` does: every query text, in its fixed batches
+        done = backend.prepare([item.scenario.conversation.turns for item in shipped])
+        if done is not None:
+            done.result(300)
     runner = Runner(backend.suggest, validate_reply, reply_concessions)
     results = asyncio.run(runner.run(items, RunOptions(concurrency=4)))
     pinned = {r["id"]: r for r in baseline["results"]}

@@ -380,3 +380,32 @@ async def test_each_repair_carries_every_rejected_draft_and_runs_warmer():
     later = second.messages[-1].content
     assert "我无能为力。" in later and "还是无能为力。" in later and "repair attempt 2" in later
     assert second.params["temperature"] > first.params["temperature"]
+
+
+class SignallingRetriever(FakeRetriever):
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__()
+        self.started = __import__("threading").Event()
+        self.fail = fail
+
+    def search_turns(self, turns, k=5):  # noqa: ANN001, ANN201
+        self.started.set()
+        if self.fail:
+            raise RuntimeError("index gone")
+        return super().search_turns(turns, k)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+async def test_the_search_runs_while_the_situation_is_read(fail: bool):
+    retriever = SignallingRetriever(fail)
+    seen: list[bool] = []
+
+    def analyse(c):  # noqa: ANN001, ANN202
+        seen.append(retriever.started.wait(2))  # the search was already under way
+        return fake_analyse(c)
+
+    coach = Coach(settings=llm_settings(), retriever=retriever, prompts=PROMPTS,
+                  offline=FakeOffline(), llm=None, analyse=analyse, validate=fake_validate)
+    response = await coach.suggest(conversation())
+    assert seen == [True]
+    assert bool(response.passages) != fail  # a failed search drafts without passages

@@ -51,7 +51,8 @@ class PipelineBackend:
     default_template: str | None
     aclose: Callable[[], Awaitable[None]] | None = None
     # starts encoding the scenarios' retrieval queries in batches ahead of the runner
-    prepare: Callable[[Sequence[Sequence[Turn]]], None] | None = None
+    # starts encoding the conversations' query texts in fixed batches (a future, or None)
+    prepare: Callable[[Sequence[Sequence[Turn]]], object] | None = None
 
 
 def eval_settings(settings: Settings, backend: Backend) -> Settings:

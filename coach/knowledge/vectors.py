@@ -17,8 +17,7 @@ import hashlib
 import io
 import logging
 import re
-import threading
-from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 
 from coach.knowledge.chunk import heading_of
 from coach.knowledge.encoders import e5
+from coach.knowledge.query_encoder import QueryEncoder
 from coach.text import to_simplified
 from coach.types import Passage
 
@@ -37,7 +37,6 @@ BUNDLED = "e5-use.npz"
 E5_DIM, USE_DIM = e5.DIM, 512
 USE_WEIGHT = 0.5
 QUERY_CHARS_MAX = 64  # tokens' worth of one query text: the embedding's cost grows with each token
-QUERY_CACHE = 4096
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 Encoder = Callable[[str], np.ndarray]
@@ -59,9 +58,17 @@ def _use():  # noqa: ANN202 - the validator's shared USE encoder
     return shared_encoder()
 
 
-def _both(e5_part: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+def _use_vectors(texts: Sequence[str]) -> np.ndarray:
     use = _use().encode(list(texts)) if texts else np.zeros((0, USE_DIM), dtype=np.float32)
-    return np.concatenate([e5_part, np.asarray(use, dtype=np.float32)], axis=1).astype(np.float32)
+    return np.asarray(use, dtype=np.float32)
+
+
+def _both(e5_part: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    return np.concatenate([e5_part, _use_vectors(texts)], axis=1).astype(np.float32)
+
+
+_USE_SIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-use-queries")
+SIDE_THREAD_MIN = 4
 
 
 def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
@@ -70,80 +77,19 @@ def embed_passages(passages: Sequence[Passage]) -> np.ndarray:
 
 
 def embed_queries(texts: Sequence[str]) -> np.ndarray:
-    """Query vectors of many texts in one batch each way (clipped, in Simplified)."""
+    """Query vectors of many texts in one batch each way (clipped, in Simplified). A batch of
+    SIDE_THREAD_MIN texts or more has USE encode in a second thread while e5 does (both release the
+    GIL); a smaller one encodes both in this thread: handing a few milliseconds of work to another
+    thread costs more than it saves on a busy machine (benchmarks/RESULTS.md)."""
     prepared = [to_simplified(clip_query(t)) for t in texts]
-    return _both(e5.encode_queries(prepared), prepared)
+    if len(prepared) < SIDE_THREAD_MIN:
+        return np.concatenate([e5.encode_queries(prepared), _use_vectors(prepared)], axis=1).astype(np.float32)
+    use = _USE_SIDE.submit(_use_vectors, prepared)
+    e5_part = e5.encode_queries(prepared)
+    return np.concatenate([e5_part, use.result()], axis=1).astype(np.float32)
 
 
-class QueryEncoder:
-    """Query vectors, kept for the most recent texts (a conversation's earlier turns come back
-    with every new turn). `prepare` encodes many texts in batches (the eval runner: one batch
-    costs less than its texts one by one, and a background thread keeps ahead of the runner); a
-    text asked for while its batch is under way waits for that batch instead of encoding twice.
-    No lock around the encoders: both release the GIL while they compute."""
-
-    def __init__(self, size: int = QUERY_CACHE, embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> None:
-        self.size = size
-        self.embed = embed or embed_queries
-        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._pending: dict[str, threading.Event] = {}
-        self._lock = threading.Lock()
-        self.batches = 0
-
-    def _keep(self, text: str, vec: np.ndarray) -> None:
-        vec.setflags(write=False)
-        self._memo[text] = vec
-        self._memo.move_to_end(text)
-        while len(self._memo) > self.size:
-            self._memo.popitem(last=False)
-
-    def __call__(self, text: str) -> np.ndarray:
-        with self._lock:
-            vec = self._memo.get(text)
-            waiting = self._pending.get(text) if vec is None else None
-        if waiting is not None and waiting.wait(60.0):
-            with self._lock:
-                vec = self._memo.get(text)
-        if vec is None:
-            vec = np.asarray(self.embed([text])[0], dtype=np.float32)
-            with self._lock:
-                self._keep(text, vec)
-        return vec
-
-    def prepare(self, texts: Sequence[str], batch: int = 32) -> int:
-        """Encodes the texts not yet known, `batch` at a time, in order; returns how many were new."""
-        with self._lock:
-            todo = list(dict.fromkeys(t for t in texts if t not in self._memo and t not in self._pending))
-            events = [threading.Event() for _ in range(0, len(todo), batch)]
-            for n, at in enumerate(range(0, len(todo), batch)):
-                for t in todo[at:at + batch]:
-                    self._pending[t] = events[n]
-        for n, at in enumerate(range(0, len(todo), batch)):
-            chunk = todo[at:at + batch]
-            try:
-                vecs = self.embed(chunk)
-                with self._lock:
-                    for text, vec in zip(chunk, vecs):
-                        self._keep(text, np.asarray(vec, dtype=np.float32))
-                    self.batches += 1
-            finally:
-                with self._lock:
-                    for t in chunk:
-                        self._pending.pop(t, None)
-                events[n].set()
-        return len(todo)
-
-    def prepare_in_background(self, texts: Sequence[str], batch: int = 32) -> threading.Thread:
-        thread = threading.Thread(target=self.prepare, args=(list(texts), batch), name="coach-query-batches", daemon=True)
-        thread.start()
-        return thread
-
-    def cache_clear(self) -> None:
-        with self._lock:
-            self._memo.clear()
-
-
-default_encoder = QueryEncoder()
+default_encoder = QueryEncoder(embed_queries)
 
 
 def load_table(data: bytes) -> dict[str, np.ndarray]:
@@ -213,7 +159,9 @@ class DenseIndex:
     def similarities(self, texts: Sequence[tuple[str, float]]) -> np.ndarray:
         """One score per passage: each encoder's cosine to the weighted mean of the query texts'
         vectors, standardised over the corpus and summed (a single cosine for one-part vectors)."""
-        q = np.asarray(sum(w * self.encoder(t) for t, w in texts), dtype=np.float32)
+        many = getattr(self.encoder, "many", None)  # all of a conversation's texts in one batch
+        vecs = many([t for t, _ in texts]) if many is not None else [self.encoder(t) for t, _ in texts]
+        q = np.asarray(sum(w * v for (_, w), v in zip(texts, vecs)), dtype=np.float32)
         if len(self.parts) == 1:
             return self.matrix @ (q / max(float(np.linalg.norm(q)), 1e-9))
         total = np.zeros(len(self.matrix), dtype=np.float32)

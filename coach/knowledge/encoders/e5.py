@@ -59,12 +59,12 @@ def model():  # noqa: ANN201 - OnnxE5
 
 
 def encode_queries(texts: Sequence[str]) -> np.ndarray:
-    """One text per call: int8 activations are quantised per call, so a query batched with others
-    would get a slightly different vector than alone, and a ranking must not depend on that."""
+    """The texts in one batch (int8 activations are quantised per call, so a query's vector moves a
+    little with its companions: cosine >= 0.995, no hit@3 changed on the labelled sets; see
+    coach.knowledge.query_encoder)."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    m = model()
-    return np.concatenate([m.embed([t], QUERY_PREFIX) for t in texts])
+    return model().embed(list(texts), QUERY_PREFIX)
 
 
 def encode_passages(texts: Sequence[str]) -> np.ndarray:

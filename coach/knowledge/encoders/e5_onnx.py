@@ -26,6 +26,7 @@ from coach.knowledge.encoders.e5_numpy import windows
 
 log = logging.getLogger("coach.knowledge")
 
+PAD_RATIO = 1.1  # a batch's longest row at most this many times its shortest, + 2 (padding is wasted work)
 BUILDER = "2"  # bump when the graph changes: cached model files are keyed by it
 _F = 1  # onnx.TensorProto.FLOAT
 
@@ -148,7 +149,10 @@ class OnnxE5:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"])
+        # onnxruntime's fused SkipLayerNormalization kernel is slower here than the residual Add and
+        # LayerNormalization it replaces: 12-17% of a query's time (benchmarks/RESULTS.md).
+        self.session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=["SkipLayerNormFusion"])
 
     def _embedded(self, batch: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         w = self.w
@@ -167,7 +171,8 @@ class OnnxE5:
         return self.session.run(["pooled"], {"x_in": x, "mask": mask})[0]
 
     def embed(self, texts: Sequence[str], prefix: str, batch_tokens: int = 2048) -> np.ndarray:
-        """L2-normalised vectors (len(texts), H); texts batched by similar length."""
+        """L2-normalised vectors (len(texts), H); texts batched by similar length (sorted, and a
+        batch cut where a row would be padded by more than a tenth)."""
         v = self.w.vocab
         rows: list[tuple[int, list[int]]] = []
         for i, text in enumerate(texts):
@@ -179,7 +184,9 @@ class OnnxE5:
         at = 0
         while at < len(order):
             end = at + 1
-            while end < len(order) and len(rows[order[end]][1]) * (end - at + 1) <= batch_tokens:
+            shortest = len(rows[order[at]][1])
+            while (end < len(order) and len(rows[order[end]][1]) * (end - at + 1) <= batch_tokens
+                   and len(rows[order[end]][1]) <= shortest * PAD_RATIO + 2):
                 end += 1
             chunk = [rows[j] for j in order[at:end]]
             for (i, r), vec in zip(chunk, self.pooled([r for _, r in chunk])):

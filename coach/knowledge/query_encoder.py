@@ -30,7 +30,7 @@ from concurrent.futures import Future
 import numpy as np
 
 ENCODERS = 2  # batches encoded at once (one per core, at most): the encoders release the GIL
-MAX_BATCH = 16  # texts of concurrent requests encoded in one call
+MAX_BATCH = 8  # texts of concurrent requests encoded in one call (8 beat 16 and singles: RESULTS.md)
 PREPARE_BATCH = 32  # texts per call of a batch tool's list
 QUERY_CACHE = 4096
 WAIT_S = 60.0

@@ -35,6 +35,7 @@ class EmbeddingJob:
         cache: VectorCache | None,
         embed: Callable[[Sequence[Passage]], np.ndarray],
         batch: int = BATCH,
+        before_swap: Callable[[], None] | None = None,
     ) -> None:
         self.kb = kb
         self.passages = passages
@@ -43,6 +44,7 @@ class EmbeddingJob:
         self.cache = cache
         self.embed = embed
         self.batch = batch
+        self.before_swap = before_swap  # work that must be done when the vectors go in (term bridge)
         self.missing = [i for i, k in enumerate(self.keys) if k not in table]
         self.total = len(self.keys)
         self.done = self.total - len(self.missing)
@@ -89,6 +91,8 @@ class EmbeddingJob:
                 self.table.update(vectors)
                 self.done += len(chunk)
             dense = DenseIndex(np.stack([self.table[k] for k in self.keys]))
+            if self.before_swap is not None:
+                self.before_swap()
             self.kb.dense = dense  # type: ignore[attr-defined]  # one assignment: the swap
             if self.cache is not None:
                 self.cache.compact()

@@ -27,6 +27,7 @@ from coach.knowledge.fusion import fuse, lexical_weight_for
 from coach.knowledge.glossary import Glossary
 from coach.knowledge.store import PassageColumns
 from coach.knowledge.query import check_k, check_query, latest_customer_texts, merge, term_weights
+from coach.knowledge.term_bridge import TermBridge
 from coach.knowledge.vectors import DenseIndex
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class KnowledgeBase:
         self.bm25 = bm25
         self.glossary = glossary or Glossary.empty()
         self.dense = dense
+        self.bridge: TermBridge | None = None  # set when the vectors are in (coach.knowledge.bridging)
         self.embedding: EmbeddingJob | None = None  # the passages' vectors being embedded (loader)
         self.lexical_weight = lexical_weight_for(bool(self.glossary))
 
@@ -61,8 +63,7 @@ class KnowledgeBase:
         """The k best passages for a free-text query (any script or English), best first."""
         query = check_query(query)
         k = check_k(k)
-        weights = self.glossary.expand(term_weights(query), query)
-        return self._rank(weights, [(query, 1.0)], k)
+        return self._rank(self._weights(query), [(query, 1.0)], k)
 
     def search_turns(self, turns: Sequence[Turn], k: int = 5) -> list[Passage]:
         """The k best passages for a conversation: its latest customer turns, newest weighted most."""
@@ -70,8 +71,15 @@ class KnowledgeBase:
         texts = [(t, w) for t, w in latest_customer_texts(turns) if t.strip()]
         if not texts:
             return []
-        parts = [self.glossary.expand(term_weights(text, w), text, weight=w) for text, w in texts]
+        parts = [self._weights(text, w) for text, w in texts]
         return self._rank(merge(*parts), texts, k)
+
+    def _weights(self, text: str, weight: float = 1.0) -> dict[str, float]:
+        """BM25 term weights of one query text: its own terms, the glossary's, the bridged ones."""
+        own = term_weights(text, weight)
+        weights = self.glossary.expand(own, text, weight=weight)
+        bridge = self.bridge  # read once: set with the vectors
+        return bridge.expand(weights, own, text, weight) if bridge is not None else weights
 
     def prepare_turns(self, conversations: Sequence[Sequence[Turn]]) -> Future | None:
         """Starts encoding the query texts of many conversations in fixed batches, in the given
@@ -113,7 +121,9 @@ class KnowledgeBase:
         return KnowledgeBase(self.columns, self.bm25, self.glossary, None)
 
     def without_glossary(self) -> KnowledgeBase:
-        return KnowledgeBase(self.columns, self.bm25, Glossary.empty(), self.dense)
+        kb = KnowledgeBase(self.columns, self.bm25, Glossary.empty(), self.dense)
+        kb.bridge = self.bridge
+        return kb
 
     @property
     def has_vectors(self) -> bool:

@@ -23,6 +23,7 @@ import numpy as np
 
 from coach.config import Settings
 from coach.knowledge.bm25 import Bm25Index
+from coach.knowledge.bridging import attach_bridge, term_cache
 from coach.knowledge.chunk import heading_of
 from coach.knowledge.corpus import Document, bundled_documents, folder_documents
 from coach.knowledge.glossary import Glossary
@@ -97,16 +98,20 @@ def build_index(passages: Sequence[Passage]) -> Bm25Index:
 
 
 def vector_job(kb: KnowledgeBase, passages: Sequence[Passage], bundled: bool = False,
-               cache: VectorCache | None = None) -> EmbeddingJob | None:
-    """Sets kb.dense when every passage already has a vector (shipped table, vector cache) and
-    returns None; else returns the job that embeds the missing ones (not started)."""
+               cache: VectorCache | None = None, terms: VectorCache | None = None) -> EmbeddingJob | None:
+    """Sets kb.dense (and kb.bridge, the term bridge, its term vectors from `terms`) when every
+    passage already has a vector (shipped table, vector cache) and returns None; else returns the
+    job that embeds the missing ones and then builds the bridge (not started)."""
     keys = [text_key(embed_input(p)) for p in passages]
     table = bundled_table() if bundled else {}
     if cache is not None:
         table.update(cache.lookup(k for k in keys if k not in table))
-    job = EmbeddingJob(kb, passages, keys, table, cache, lambda ps: embed_passages(ps))
+    job = EmbeddingJob(kb, passages, keys, table, cache, lambda ps: embed_passages(ps),
+                       before_swap=lambda: attach_bridge(kb, terms, bundled))
     if job.missing:
         return job
+    if keys:
+        attach_bridge(kb, terms, bundled)
     kb.dense = DenseIndex(np.stack([table[k] for k in keys])) if keys else None
     return None
 
@@ -119,7 +124,8 @@ def build_knowledge_base(
     the bundled glossary when `bundled`, else `glossary` or none)."""
     passages = build_passages(docs)
     kb = KnowledgeBase(passages, build_index(passages), Glossary.bundled() if bundled else glossary)
-    job = vector_job(kb, passages, bundled=bundled, cache=cache)
+    terms = term_cache(cache.folder.parent.parent) if cache is not None else None
+    job = vector_job(kb, passages, bundled=bundled, cache=cache, terms=terms)
     if job is not None and embed:
         kb.embedding = job
         job.run()
@@ -161,7 +167,8 @@ def load_knowledge_base(settings: Settings, vectors: VectorsMode = "wait") -> Kn
     if settings.retrieval == "lexical":
         return kb
     bundled = settings.guidelines_dir is None
-    job = vector_job(kb, kb.passages, bundled=bundled, cache=VectorCache.under(settings.resolved_cache_dir))
+    job = vector_job(kb, kb.passages, bundled=bundled, cache=VectorCache.under(settings.resolved_cache_dir),
+                     terms=term_cache(settings.resolved_cache_dir))
     if job is not None:
         kb.embedding = job
         if vectors == "background":

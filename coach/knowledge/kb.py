@@ -2,7 +2,9 @@
 
 Ranking (see benchmarks/RESULTS.md for the numbers behind it):
 - BM25 over Simplified rjieba terms, the query expanded through the bilingual glossary
-  (English words and Chinese synonyms map to the corpus' own terms, at a lower weight);
+  (English words and Chinese synonyms map to the corpus' own terms, at a lower weight) and, once
+  the vectors are in, through the term bridge (coach.knowledge.term_bridge: the same done without
+  a hand-made list, by the encoder's vectors of the corpus' own vocabulary);
 - when the passages have vectors (bundled corpus: precomputed; custom corpora: embedded in batches
   and cached by content, in the background in the service: lexical ranking until then), the BM25
   scores and the dense similarities are fused (`coach.knowledge.fusion`), the lexical side weighing

@@ -104,7 +104,7 @@ class TermBridge:
         vecs = self._word_vectors(words)
         if not len(vecs):
             return []
-        sims = vecs @ self.matrix.T
+        sims = (self.matrix @ vecs.T).T  # matrix-times-vectors: several times faster than vecs @ matrix.T
         found: dict[str, None] = {}
         for row in sims:
             top = np.argpartition(-row, min(EN_TOP, len(row) - 1))[:EN_TOP]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from importlib import resources
@@ -73,3 +74,21 @@ def attach_bridge(kb: object, cache: VectorCache | None = None, bundled: bool = 
         kb.bridge = build_bridge(kb.bm25, cache, bundled)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - the bridge is an improvement, not a requirement
         log.exception("building the term bridge failed; ranking without it")
+
+
+def bridge_later(kb: object, cache: VectorCache | None = None, bundled: bool = False) -> threading.Thread:
+    """The bridge built in a thread (a restart with every vector cached: the knowledge base ranks
+    with the vectors at once and takes the bridge in when its neighbour table is made, which for a
+    large vocabulary takes seconds). `kb.bridge_ready` is set when done, either way."""
+    done = threading.Event()
+    kb.bridge_ready = done  # type: ignore[attr-defined]
+
+    def run() -> None:
+        try:
+            attach_bridge(kb, cache, bundled)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, name="coach-term-bridge", daemon=True)
+    thread.start()
+    return thread

@@ -17,6 +17,7 @@ passages (the vectors cannot tell an off-topic query from an on-topic one).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from functools import cached_property
@@ -57,6 +58,7 @@ class KnowledgeBase:
         self.glossary = glossary or Glossary.empty()
         self.dense = dense
         self.bridge: TermBridge | None = None  # set when the vectors are in (coach.knowledge.bridging)
+        self.bridge_ready: threading.Event | None = None  # set when a bridge built apart is done
         self.embedding: EmbeddingJob | None = None  # the passages' vectors being embedded (loader)
         self.lexical_weight = lexical_weight_for(bool(self.glossary))
 
@@ -139,9 +141,12 @@ class KnowledgeBase:
         return self.embedding.status if self.embedding is not None else "off"
 
     def wait_for_vectors(self, timeout: float | None = None) -> bool:
-        """Waits for a background embedding (if any); True when the vectors are in."""
+        """Waits for a background embedding (if any) and the term bridge built after it; True when
+        the vectors are in."""
         if self.embedding is not None:
             self.embedding.wait(timeout)
+        if self.bridge_ready is not None:
+            self.bridge_ready.wait(timeout)
         return self.dense is not None
 
     def __len__(self) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 
 from coach.config import Settings
 from coach.knowledge.bm25 import Bm25Index
-from coach.knowledge.bridging import attach_bridge, term_cache
+from coach.knowledge.bridging import attach_bridge, bridge_later, term_cache
 from coach.knowledge.chunk import heading_of
 from coach.knowledge.corpus import Document, bundled_documents, folder_documents
 from coach.knowledge.glossary import Glossary
@@ -110,9 +110,9 @@ def vector_job(kb: KnowledgeBase, passages: Sequence[Passage], bundled: bool = F
                        before_swap=lambda: attach_bridge(kb, terms, bundled))
     if job.missing:
         return job
-    if keys:
-        attach_bridge(kb, terms, bundled)
     kb.dense = DenseIndex(np.stack([table[k] for k in keys])) if keys else None
+    if keys:
+        bridge_later(kb, terms, bundled)
     return None
 
 
@@ -129,6 +129,8 @@ def build_knowledge_base(
     if job is not None and embed:
         kb.embedding = job
         job.run()
+    elif kb.bridge_ready is not None:
+        kb.bridge_ready.wait()
     return kb
 
 
@@ -175,6 +177,8 @@ def load_knowledge_base(settings: Settings, vectors: VectorsMode = "wait") -> Kn
             job.start()
         else:
             job.run()
+    elif vectors == "wait" and kb.bridge_ready is not None:
+        kb.bridge_ready.wait()  # batch tools rank with the bridge from their first query
     return kb
 
 

@@ -29,7 +29,8 @@ EN_TOP = 3
 EN_WEIGHT = 0.6
 ZH_THRESHOLD = 0.90
 ZH_WEIGHT = 0.5
-MAX_TERMS = 20_000  # the most frequent terms of a large corpus (about 2 ms each to embed, once)
+MAX_TERMS = 10_000  # the most frequent terms of a large corpus (about 2 ms each to embed, once; the
+# neighbour table grows with the square: 10,000 terms take a few seconds, in the background)
 WORD_CACHE = 4096
 
 _HAN_TERM = re.compile(r"^[\u3400-\u9fff]{2,}$")

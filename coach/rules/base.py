@@ -11,6 +11,7 @@ from coach.rules.messages import wording
 from coach.rules.normalize import Normalized
 from coach.rules.prefilter import REGISTRY, Gate, gate
 from coach.rules.regex_tools import fast_source, split_alternatives
+from coach.rules.reported import reports_customer
 from coach.types import Severity, Violation
 
 if TYPE_CHECKING:
@@ -88,7 +89,10 @@ class PhraseRule:
 
     def check(self, ctx: DraftContext) -> list[Violation]:
         lexical = self.lexical_hits(ctx.norm) if ctx.lexical else []
-        quiet = [ctx.clauses[i] for i in range(len(ctx.clauses)) if any(ctx.fires(h, i) for h in self.yields_to)]
+        quiet = [
+            ctx.clauses[i] for i in range(len(ctx.clauses))
+            if any(ctx.fires(h, i) for h in self.yields_to) or (ctx.leaf(i) and reports_customer(ctx.clauses[i].text))
+        ]
         lexical = [(s, e) for s, e in lexical if not any(c.start <= s < c.end for c in quiet) and not ctx.quoted(s, e)]
         message, hint = wording(self.id, "default", ctx.reader_script)
         out = [violation(self.id, self.severity, message, hint, ctx.draft, ctx.norm.span(s, e)) for s, e in lexical]

@@ -92,13 +92,41 @@ def _second_clause_agrees(ctx: DraftContext, p: int, units: list[tuple[tuple[int
     return False
 
 
+def _kind_seen_only(j) -> bool:  # noqa: ANN001 (a Judged)
+    """The reader judged the draft's first offer old only because its kind came up in an earlier
+    turn, with no sum and no restating word ("I'll refund next month's rental too" after a refund):
+    the grant head decides. (A later offer of the same kind in the draft is the first carried out.)"""
+    o = j.offer
+    return not j.concession and o.mode != "restate" and o.amount is None and o.kind != "capitulation"
+
+
+def _gave_in(ctx: DraftContext, judged: tuple) -> list[int]:
+    """Units where the draft gives in to the demand ("好好好，那您说要多少吧") that the reader did
+    not read as such: one concession each, whatever else their sentence grants."""
+    if any(j.offer.kind == "capitulation" for j in judged):
+        return []
+    hits = [i for i in ctx.flagged("capitulation") if not ctx.quoted(*ctx.clauses[i][:2])]
+    return [i for i in hits if not any(k != i and _same_sentence(ctx, i, k) and k < i for k in hits)]
+
+
+def _same_sentence(ctx: DraftContext, i: int, k: int) -> bool:
+    def top(u: int) -> int:
+        while ctx.parents and ctx.parents[u] >= 0:
+            u = ctx.parents[u]
+        return u
+    return top(i) == top(k)
+
+
 def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     """What the draft gives, in order: ("offer", span) for each new concession (the offer
     reader's, plus units the grant head reads that the reader did not), ("invite", span) for each
     invitation to ask for more. Spans index the original draft."""
     judged = ctx.judged if ctx.lexical else ()
-    read = _units_read(ctx, judged)
+    read = _units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
     units: list[tuple[tuple[int, int], str]] = [(j.offer.span, "offer") for j in judged if j.concession]
+    gave_in = _gave_in(ctx, judged)
+    units += [(ctx.span(ctx.clauses[i]), "offer") for i in gave_in]
+    read |= {i for i in range(len(ctx.clauses)) if any(_same_sentence(ctx, i, k) for k in gave_in)}
     for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
         spans = ctx.span(ctx.clauses[i])
         inside = [j for j in judged if spans[0] <= j.offer.span[0] < spans[1]]

@@ -52,9 +52,13 @@ class DraftContext:
 
     def quoted(self, start: int, end: int) -> bool:
         """[start, end) of the normalised text lies in the customer's own words handed back: other
-        rules do not read them as the agent's."""
+        rules do not read them as the agent's. A unit is the customer's when the copied stretch
+        covers three quarters of it ("對，" + the customer's sentence)."""
         p = self.parroted
-        return p is not None and p[0] <= start and end <= p[1] + 1
+        if p is None or end <= start:
+            return False
+        covered = min(end, p[1] + 1) - max(start, p[0])
+        return covered >= 0.75 * (end - start)
 
     def fires(self, head: str, clause_index: int) -> bool:
         """The head's score for the unit reaches its calibrated threshold, and, for a clause of a
@@ -74,6 +78,10 @@ class DraftContext:
         fires too (the clause is the sharper span)."""
         hits = [i for i in range(len(self.clauses)) if self.fires(head, i)]
         return [i for i in hits if not any(j != i and self.clauses[j].within(self.clauses[i]) for j in hits)]
+
+    def leaf(self, i: int) -> bool:
+        """Unit i holds no finer unit (a clause, not a sentence cut into clauses)."""
+        return i not in self.parents
 
     def sentence_of(self, i: int) -> Clause:
         """The sentence holding unit i (the unit itself when it is one)."""
@@ -150,8 +158,7 @@ def read_draft(
         probs = scorer.score(texts) if texts else np.zeros((0, len(heads)), dtype=np.float32)
         signals = probs[: len(clauses)]
         if prior and "grant" in heads:
-            g = heads.index("grant")
-            round_granted = bool((probs[len(clauses):, g] >= thresholds[g]).any())
+            round_granted = _prior_granted(probs[len(clauses):], heads, thresholds, turns)
     return DraftContext(
         draft=draft, norm=norm, clauses=clauses, turns=turns, policy=policy, state=state, judged=judged,
         script=own_script,
@@ -160,6 +167,22 @@ def read_draft(
         thresholds=thresholds, round_granted=round_granted, lexical=lexical, parroted=parroted,
         parents=tuple(next((j for j, s in enumerate(clauses) if j != i and c.within(s)), -1) for i, c in enumerate(clauses)),
     )
+
+
+def _prior_granted(probs: np.ndarray, heads: tuple[str, ...], thresholds: np.ndarray, turns: Sequence[Turn]) -> bool:
+    """An agent clause of the current round gives a benefit: the grant head fires on it, or, when
+    no earlier round had an agent turn (nothing earlier to carry out), the benefit head does ("the
+    late fee has been removed", "早餐我们请": given, whether offered or done)."""
+    g = heads.index("grant")
+    if (probs[:, g] >= thresholds[g]).any():
+        return True
+    if "benefit" not in heads:
+        return False
+    current = turns[-1].round
+    if any(t.role == "agent" and t.round < current for t in turns):
+        return False
+    b = heads.index("benefit")
+    return bool((probs[:, b] >= thresholds[b]).any())
 
 
 def owed_not_given(judged: tuple[Judged, ...], norm: Normalized, units: tuple[Clause, ...]) -> tuple[Judged, ...]:

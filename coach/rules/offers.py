@@ -124,11 +124,21 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
             continue
         if m.kind == "capitulation" and any("negation" in h.tags and h.start >= m.start - 6 for h in before):
             continue
-        mode = _mode(before, after, m, min(c_end, m.end + 12))
+        mode = _mode(_own(before, mentions, m), after, m, min(c_end, m.end + 12))
         start, end = norm.span(m.start, m.end)
         found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end],
                                 norm.span(min(cue, m.start), m.end)[0]))
     return found
+
+
+def _own(before: list[Hit], mentions: list[_Mention], m: _Mention) -> list[Hit]:
+    """The hits before mention m that are its own: a sum mentioned in between takes the words
+    before it ("在之前30元的基础上再补40元": "之前" is the 30's, not the 40's)."""
+    between = [x.end for x in mentions if x.amount is not None and x.end <= m.start]
+    if m.amount is None or not between:
+        return before
+    last = max(between)
+    return [h for h in before if h.start >= last]
 
 
 def clause_ends(t: str) -> list[int]:

@@ -29,6 +29,19 @@ class Judged(NamedTuple):
     standing_after: float | None
 
 
+def _first_seen(j: Judged, state: RoundState) -> Judged:
+    """An agent turn that reports a benefit as done ("已经给您补了30元", "I've already refunded
+    the $300") when no earlier turn offered it: the conversation shows it given in that turn."""
+    o = j.offer
+    if j.concession or o.mode != "restate" or o.kind == "capitulation":
+        return j
+    if o.amount is not None:
+        if any(p.amount is not None and abs(p.amount - o.amount) < _EPS for p in state.offers):
+            return j
+        return Judged(o, True, (state.standing_amount or 0.0) + o.amount if o.is_money else state.standing_amount)
+    return j if any(p.kind == o.kind for p in state.offers) else Judged(o, True, state.standing_amount)
+
+
 def concessions(offers: Sequence[FoundOffer], state: RoundState) -> list[Judged]:
     """Judge each offer of one text against the state before it (see the module docstring).
 
@@ -118,7 +131,7 @@ def _round_state(agent_turns: tuple[tuple[str, int], ...], current: int) -> Roun
         found = find_offers(text)
         if not found:
             continue
-        judged = concessions(found, state)
+        judged = [_first_seen(j, state) for j in concessions(found, state)]
         new = [j for j in judged if j.concession]
         if not new:
             continue

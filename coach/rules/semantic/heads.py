@@ -24,7 +24,7 @@ import numpy as np
 from coach.rules.semantic.encoder import Encoder, shared_encoder
 from coach.rules.semantic.ngrams import linear_scores
 
-HEADS: tuple[str, ...] = ("authority", "grant", "invite", "hostile", "refusal", "capitulation", "multi_grant")
+HEADS: tuple[str, ...] = ("authority", "grant", "invite", "hostile", "refusal", "capitulation", "multi_grant", "benefit")
 
 
 @dataclass(frozen=True)

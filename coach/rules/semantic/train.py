@@ -57,6 +57,7 @@ def labels_of(row: dict) -> dict[str, int | None]:
         "refusal": int(row.get("refusal", 0)),
         "capitulation": int(capitulation) if capitulation is not None else (None if gives else 0),
         "multi_grant": int(grants >= 2) if grants is not None else (None if gives else 0),
+        "benefit": int(grant in ("new", "restate")),  # a benefit given, new or carried out
     }
     for head in row.get("skip", ()):  # heads the row must not teach ("skip": ["hostile"])
         labels[head] = None

@@ -3,7 +3,8 @@
 - markup: Markdown or HTML that a chat window would show raw (headings, bold, bullets, fences,
   links, tags). Spans are the marks themselves.
 - wrong_language: English to a Chinese-speaking customer or the reverse (Simplified vs Traditional is
-  a script slip the pipeline converts, not a violation). The customer's language comes from the
+  a script slip the pipeline converts, not a violation), or another Latin-script language (Spanish,
+  French, ...) than the customer's own (latin.py). The customer's language comes from the
   request's locale, else from the customer's turns; without either the rule cannot judge and stays
   quiet.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from coach.rules.base import merge, violation
+from coach.rules.latin import other_language
 from coach.rules.messages import wording
 from coach.text import detect_script
 from coach.types import Severity, Violation
@@ -50,12 +52,19 @@ class Markup:
 _NAMES = {"en": {"en": "English", "zh": "Chinese"}, "zh": {"en": "英文", "zh": "中文"}}
 
 
-def language_violation(draft: str, script: str) -> Violation | None:
-    """The reply is in the other language than `script` (the customer's), else None."""
+def language_violation(draft: str, script: str, customer_text: str = "") -> Violation | None:
+    """The reply is in the other language than `script` (the customer's), or, in Latin letters,
+    in a language that is neither English nor the customer's own (`customer_text`: their words);
+    else None."""
     if not draft.strip() or not re.search(r"[A-Za-z\u3400-\u9fff]", draft):
         return None
-    if (detect_script(draft) == "en") == (script == "en"):
-        return None
+    own = detect_script(draft)
+    if (own == "en") == (script == "en"):
+        if own != "en" or script != "en":
+            return None
+        other = other_language(draft)
+        if other is None or other == other_language(customer_text):
+            return None
     want = _NAMES["en" if script == "en" else "zh"]["en" if script == "en" else "zh"]
     message, hint = wording("wrong_language", "default", script, want=want)  # type: ignore[arg-type]
     return violation("wrong_language", "block", message, hint, draft, (0, len(draft)))
@@ -69,7 +78,8 @@ class WrongLanguage:
     def check(self, ctx: DraftContext) -> list[Violation]:
         if ctx.customer_script is None:
             return []
-        found = language_violation(ctx.draft, ctx.customer_script)
+        said = " ".join(t.text for t in ctx.turns if t.role == "customer")
+        found = language_violation(ctx.draft, ctx.customer_script, said)
         return [found] if found is not None else []
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from coach.protocols import Rule
+from coach.rules import latin
 from coach.rules.context import prefetch, read_draft
 from coach.rules.registry import DEFAULT_FAILURE_POLICY, RULES, FailurePolicy, run_rules
 from coach.rules.semantic.heads import ClauseScorer, Scorer
@@ -51,3 +52,4 @@ class Validator:
         warm = getattr(self.scorer, "warm", None)
         if warm is not None:
             warm()
+        latin.warm()

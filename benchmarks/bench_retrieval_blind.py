@@ -15,6 +15,7 @@ import argparse
 import sys
 import tempfile
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -37,16 +38,28 @@ def measure(path: Path, mode: str = "hybrid", k: int = 3) -> dict[tuple[str, str
         chosen = [q for q in queries if q["corpus"] == corpus]
         if not chosen:
             continue
-        with tempfile.TemporaryDirectory() as cache:
-            extra = {"COACH_GUIDELINES_DIR": str(folder)} if folder is not None else {}
-            settings = Settings(_env_file=None, COACH_CACHE_DIR=cache, COACH_RETRIEVAL=mode, **extra)  # type: ignore[call-arg]
-            kb = load_knowledge_base(settings)
-            if hasattr(kb, "wait_for_vectors"):
-                kb.wait_for_vectors()
-            for q in chosen:
-                found = [p for p in kb.search(q["query"], k) if p.source == q["document"]]
-                hits[(corpus, q["lang"])].append(is_hit(found, q["phrases"]))
+        kb = _knowledge_base(corpus, mode)
+        for q in chosen:
+            found = [p for p in kb.search(q["query"], k) if p.source == q["document"]]
+            hits[(corpus, q["lang"])].append(is_hit(found, q["phrases"]))
     return hits
+
+
+_CACHE = tempfile.TemporaryDirectory(prefix="coach-blind-")
+
+
+@lru_cache(maxsize=None)
+def _knowledge_base(corpus: str, mode: str):  # type: ignore[no-untyped-def]
+    """One index per corpus and mode for the process (both blind rounds' tests read the same
+    corpora), built in a fresh cache folder: nothing of the user's cache is reused."""
+    folder = CORPORA[corpus]
+    extra = {"COACH_GUIDELINES_DIR": str(folder)} if folder is not None else {}
+    cache = Path(_CACHE.name) / f"{corpus}-{mode}"
+    settings = Settings(_env_file=None, COACH_CACHE_DIR=str(cache), COACH_RETRIEVAL=mode, **extra)  # type: ignore[call-arg]
+    kb = load_knowledge_base(settings)
+    if hasattr(kb, "wait_for_vectors"):
+        kb.wait_for_vectors()
+    return kb
 
 
 def main(argv: list[str] | None = None) -> int:

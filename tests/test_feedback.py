@@ -179,7 +179,7 @@ def test_export_builds_loadable_scenarios(tmp_path, database_url: str, capsys: p
     assert not re.search(rejected.expect.must_not_match[0], "请稍等，我马上为您核实。")
     assert rejected.conversation.turns[0].text == CONV["turns"][0]["text"]
 
-    as_json = tmp_path / "feedback.json"
+    as_json = tmp_path / "runs" / "fresh" / "feedback.json"  # folders that do not exist yet are made
     assert main(["feedback", "export", "--db", str(db), "--out", str(as_json)]) == 0
     assert len(json.loads(as_json.read_text(encoding="utf-8"))["scenarios"]) == 2
     assert main(["feedback", "stats", "--db", str(db)]) == 0

@@ -12,6 +12,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,11 @@ def test_block_parsing(block: str, expected: list[tuple[str, str, int]]) -> None
     assert [(c.text, c.comment, c.expected_exit) for c in block_commands(block)] == expected
 
 
+def test_a_command_that_reads_an_earlier_output_waits_for_it() -> None:
+    a, b, c = block_commands("coach eval run x --out runs/a\ncoach eval compare base runs/a\ncoach doctor\n")
+    assert waves([a, b, c]) == [[a, c], [b]]
+
+
 def test_unfinished_command_is_reported() -> None:
     with pytest.raises(ValueError, match="unfinished command"):
         block_commands("echo '{\"a\": 1\n")
@@ -111,13 +117,28 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, subpr
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
                COACH_CACHE_DIR=str(tmp_path_factory.getbasetemp() / "coach-cache"),
                COACH_DATABASE=str(work / "no-feedback-here.sqlite3"))
+    def run(command: Command) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", "-o", "pipefail", "-c", command.text], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=600)
+
     results = {}
-    for command in COMMANDS:
-        results[command.text] = subprocess.run(
-            ["bash", "-o", "pipefail", "-c", command.text], cwd=work, env=env, capture_output=True,
-            text=True, timeout=600,
-        )
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each wave's commands side by side
+        for wave in waves(COMMANDS):
+            results.update(zip((c.text for c in wave), pool.map(run, wave)))
     return work, results
+
+
+_OUT = re.compile(r"--out\s+(\S+)")
+
+
+def waves(commands: list[Command]) -> list[list[Command]]:
+    """Commands in waves: a command that reads what an earlier one writes (`--out X`, then X in its
+    text) runs in a wave after that one's; the others run in the first wave they can."""
+    level: list[int] = []
+    for i, command in enumerate(commands):
+        after = [level[j] + 1 for j in range(i) for out in _OUT.findall(commands[j].text) if out in command.text.replace(f"--out {out}", "")]
+        level.append(max(after, default=0))
+    return [[c for c, n in zip(commands, level) if n == w] for w in range(max(level, default=-1) + 1)]
 
 
 def _latency_only_regression(command: Command, result: subprocess.CompletedProcess[str]) -> bool:

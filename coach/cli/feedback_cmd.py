@@ -76,6 +76,7 @@ def _export(args: argparse.Namespace) -> int:
     ScenarioSet.model_validate(document)  # what we write, `coach eval run` must load
     text = dump_scenarios(document, args.out)
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # "runs/feedback.yaml" on a fresh checkout
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"coach: {len(document['scenarios'])} scenario(s) written to {args.out}", file=sys.stderr)
     else:

@@ -91,3 +91,19 @@ def test_an_earlier_kind_without_a_sum_leaves_the_new_offer_to_the_grant_head() 
     draft = "Totally fair. I'll refund next month's locker rental too."
     assert rules(Validator(scorer=FakeScorer({"grant": ["next month"]}))(draft, turns)) == {"double_concession"}
     assert rules(Validator(scorer=FakeScorer({}))(draft, turns)) == set()
+
+
+def test_the_running_total_of_the_drafts_own_raise_is_not_another_concession() -> None:
+    turns = [
+        Turn(role="agent", text="I'll give you a $20 credit for the closure.", round=1),
+        Turn(role="agent", text="Hi, it's Kim calling back.", round=2),
+    ]
+    draft = "Thanks for waiting. I've added another $15 on top of the $20, so that's $35 in total."
+    v = Validator(scorer=FakeScorer({"grant": ["added another", "in total"]}))
+    assert "double_concession" not in rules(v(draft, turns))
+
+
+def test_a_benefit_named_in_the_sentence_that_gives_in_is_that_same_concession() -> None:
+    draft = "Okay, whatever amount you think is right for the trouble, I'll put it through as a credit."
+    v = Validator(scorer=FakeScorer({"capitulation": ["whatever amount"], "grant": ["whatever amount"]}))
+    assert "double_concession" not in rules(v(draft))

@@ -41,6 +41,8 @@ def _restates(ctx: DraftContext, unit: str) -> bool:
     known = [o.amount for o in ctx.state.offers if o.amount is not None]
     if ctx.state.standing_amount is not None:
         known.append(ctx.state.standing_amount)
+    # the running total after the draft's own offers ("another $15 on top of the $20, so $35 in all")
+    known += [j.standing_after for j in ctx.judged if j.concession and j.standing_after is not None]
     return bool(amounts) and all(any(abs(a - k) < 0.005 for k in known) for a in amounts)
 
 
@@ -110,11 +112,7 @@ def _gave_in(ctx: DraftContext, judged: tuple) -> list[int]:
 
 
 def _same_sentence(ctx: DraftContext, i: int, k: int) -> bool:
-    def top(u: int) -> int:
-        while ctx.parents and ctx.parents[u] >= 0:
-            u = ctx.parents[u]
-        return u
-    return top(i) == top(k)
+    return ctx.sentence_of(i) == ctx.sentence_of(k)
 
 
 def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
@@ -123,8 +121,12 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     invitation to ask for more. Spans index the original draft."""
     judged = ctx.judged if ctx.lexical else ()
     read = _units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
-    units: list[tuple[tuple[int, int], str]] = [(j.offer.span, "offer") for j in judged if j.concession]
     gave_in = _gave_in(ctx, judged)
+    sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in]
+    units: list[tuple[tuple[int, int], str]] = [
+        (j.offer.span, "offer") for j in judged
+        if j.concession and not any(s <= j.offer.span[0] < e for s, e in sentences)  # given in, with its form
+    ]
     units += [(ctx.span(ctx.clauses[i]), "offer") for i in gave_in]
     read |= {i for i in range(len(ctx.clauses)) if any(_same_sentence(ctx, i, k) for k in gave_in)}
     for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer

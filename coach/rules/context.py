@@ -85,8 +85,9 @@ class DraftContext:
 
     def sentence_of(self, i: int) -> Clause:
         """The sentence holding unit i (the unit itself when it is one)."""
-        parent = self.parents[i] if self.parents else -1
-        return self.clauses[parent] if parent >= 0 else self.clauses[i]
+        while self.parents and self.parents[i] >= 0:
+            i = self.parents[i]
+        return self.clauses[i]
 
     def span(self, clause: Clause) -> tuple[int, int]:
         """The clause's [start, end) in the original draft."""

@@ -8,7 +8,10 @@ being validated wait for it to end and then go in the next call together. No win
 arrives when nothing is being validated starts at once, alone, so a lone request pays nothing.
 
 One batch is validated at a time per event loop, in a worker thread (the rules are CPU work); the
-results are the validator's own, in order, one per draft.
+results are the validator's own, in order, one per draft. The call keeps numpy's BLAS on one
+thread: the heads' products over a batch are large enough for OpenBLAS to start its thread pool,
+whose threads spin beside the encoders and cost more CPU than they save (5 s of CPU over 1,000
+eval scenarios, benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from coach.types import ValidationResult
@@ -67,7 +71,7 @@ class ValidationBatcher:
                 if not live:
                     continue
                 try:
-                    results = await asyncio.to_thread(self.many, [r for r, _ in live])
+                    results = await asyncio.to_thread(_one_blas_thread, self.many, [r for r, _ in live])
                 except Exception as exc:  # every draft of the call gets the error
                     for _, f in live:
                         if not f.done():
@@ -80,6 +84,23 @@ class ValidationBatcher:
                         f.set_result(result)
         finally:
             queue.running = False
+
+
+@lru_cache(maxsize=1)
+def _blas():  # noqa: ANN202 - a threadpoolctl controller, or None without the package
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - installed with the sentence encoder's [fast] extra
+        return None
+    return ThreadpoolController()  # finds the loaded BLAS libraries once (a scan per call is slow)
+
+
+def _one_blas_thread(many: ManyFn, requests: list[Request]) -> list[ValidationResult]:
+    controller = _blas()
+    if controller is None:
+        return many(requests)
+    with controller.limit(limits=1, user_api="blas"):
+        return many(requests)
 
 
 def batcher_for(validate: object) -> ValidationBatcher | None:

@@ -69,13 +69,20 @@ _SPACE_RUNS = re.compile(r"[ ]{2,}")
 _BLANKS = re.compile(r"\n\s*\n+")
 
 
+def _keep_gloss(m: re.Match[str]) -> str:
+    return "" if _REAL_SYLLABLE.fullmatch(m.group(1).translate(_TONELESS)) else m.group(0)
+
+
+@lru_cache(maxsize=8192)
+def _without_syllables(run: str) -> str:
+    """A run of annotations without its real syllables (a table of syllable runs: a page repeats
+    "(wù)" and "(lǐng)" hundreds of times, each worked out once)."""
+    return _ONE_ANNOTATION.sub(_keep_gloss, run)
+
+
 def _drop_annotation(match: re.Match[str]) -> str:
     """Each annotation of the run goes when it is a real syllable; a gloss like "(ok)" stays."""
-
-    def keep(m: re.Match[str]) -> str:
-        return "" if _REAL_SYLLABLE.fullmatch(m.group(1).translate(_TONELESS)) else m.group(0)
-
-    return _ONE_ANNOTATION.sub(keep, match.group(0))
+    return _without_syllables(match.group(0))
 
 
 def _drop_annotations(text: str) -> str:

@@ -21,7 +21,7 @@ def for_script(passages: Iterable[Passage], script: Script) -> tuple[Passage, ..
 # A corpus' passages come back request after request: each one's conversion is remembered (by its
 # words and the script), so a request pays OpenCC only for passages it is the first to show.
 _CONVERTED: dict[tuple[str, str, str], tuple[str, str]] = {}
-REMEMBERED = 8192
+REMEMBERED = 4096  # about 12 MB at most for long passages
 
 
 def _converted(text: str, title: str, script: Script) -> tuple[str, str]:

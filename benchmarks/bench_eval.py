@@ -1,7 +1,7 @@
 """Benchmark: `coach eval run` over N scenarios against the scripted OpenAI-compatible server.
 
     .venv/bin/python benchmarks/bench_eval.py [--scenarios 1000] [--delay 0.2] [--concurrency 32]
-                                              [--retrieval lexical|auto] [--distinct|--cycle]
+                                              [--retrieval lexical|auto] [--cycle] [--distinct-replies]
 
 Starts benchmarks/scripted_llm_server.py on a free port (every call answers, after --delay seconds,
 a valid reply in the language the prompt asks for), writes N scenarios built from the shipped sets (by default each one made distinct
@@ -45,6 +45,47 @@ SCRIPT = {
     ],
     "steps": [{"content": {"reply": "我理解您的心情，这件事我马上帮您查看处理，今天下午五点前给您回电。", "citations": []}}],
 }
+
+
+# --distinct-replies: every reply differs (one phrase of each list, by request number: 1,000 of each
+# script), so the validator cannot answer a reply from what it read for an earlier one.
+_HANS_PARTS = [
+    ["我理解您的心情，", "非常理解您的感受，", "让您着急了，真的很抱歉，", "您的心情我完全明白，", "给您添麻烦了，很抱歉，",
+     "谢谢您耐心说明情况，", "这件事确实让人烦心，", "您反映的情况我都记下了，", "我明白这对您很重要，", "感谢您告诉我们这些，"],
+    ["这件事我马上帮您查看处理，", "我现在就帮您跟进这个问题，", "我这边立刻帮您核实一下，", "我会亲自帮您盯着这件事，",
+     "我先帮您把情况登记清楚，", "我马上联系相关同事处理，", "我现在就帮您查一下进度，", "我来负责跟进到底，",
+     "我会尽快帮您把问题弄清楚，", "我这就帮您催一下，"],
+    ["今天下午五点前给您回电。", "今天下班前给您一个明确答复。", "下午五点前打电话告诉您结果。", "今天之内给您回复。",
+     "稍后给您回电说明进展。", "有结果第一时间通知您。", "今天下午给您打电话确认。", "处理好后马上告诉您。",
+     "今天下午五点前短信通知您。", "今天会给您一个答复。"],
+]
+_ENGLISH_PARTS = [
+    ["I understand how frustrating this is. ", "I'm sorry for the trouble. ", "Thank you for explaining. ",
+     "I can see why you're upset. ", "I hear you. ", "Thanks for your patience. ", "I'm sorry this happened. ",
+     "That sounds really annoying. ", "I appreciate you telling me. ", "I understand. "],
+    ["I'll look into it right away ", "I'm checking this for you now ", "I'll follow this up myself ",
+     "I'm passing this to the right team now ", "I'll find out what happened ", "I'm on it now ",
+     "I'll chase this for you ", "I'm logging every detail now ", "I'll sort this out ", "I'm taking care of it "],
+    ["and call you back by 5 pm today.", "and update you before 5 pm today.", "and get back to you today.",
+     "and call you this afternoon.", "and email you an update today.", "and let you know as soon as I can.",
+     "and send you news by 5 pm.", "and phone you with the result today.", "and reply to you today.",
+     "and keep you posted today."],
+]
+
+
+def distinct_script() -> dict:
+    traditional = [[to_traditional(p) for p in ps] for ps in _HANS_PARTS]
+    rules = SCRIPT["rules"]
+    return {"rules": [{"when": rules[0]["when"], "reply_parts": traditional},
+                      {"when": rules[1]["when"], "reply_parts": _ENGLISH_PARTS}],
+            "steps": [{"reply_parts": _HANS_PARTS}]}
+
+
+def to_traditional(text: str) -> str:
+    sys.path.insert(0, str(ROOT))
+    from coach.text import to_traditional as convert
+
+    return convert(text)
 
 
 def free_port() -> int:
@@ -115,11 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--retrieval", choices=("auto", "lexical"), default="lexical")
     p.add_argument("--cycle", action="store_true", help="repeat the shipped conversations instead of making each distinct")
+    p.add_argument("--distinct-replies", action="store_true",
+                   help="every LLM reply differs too (by default the server answers each script with one reply)")
     args = p.parse_args(argv)
 
     port = free_port()
     script = Path(tempfile.mkdtemp()) / "script.json"
-    script.write_text(json.dumps(SCRIPT, ensure_ascii=False), encoding="utf-8")
+    spec = distinct_script() if args.distinct_replies else SCRIPT
+    script.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     server = subprocess.Popen([sys.executable, str(SERVER), "--port", str(port), "--delay", str(args.delay),
                                "--script", str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -150,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     run_s = float(report["run"]["duration_s"])
     s = report["summary"]
     print(f"scenarios={args.scenarios} delay={args.delay}s concurrency={args.concurrency} "
-          f"retrieval={args.retrieval} distinct={not args.cycle}")
+          f"retrieval={args.retrieval} distinct={not args.cycle} distinct_replies={args.distinct_replies}")
     print(f"LLM calls made by the eval: {served - args.scenarios} (first-try valid {s['first_try_valid_rate']:.3f}, degraded {s['degraded_rate']:.3f})")
     print(f"ideal {ideal:.2f} s | bare SDK calls {bare:.2f} s ({bare / ideal:.2f}x ideal) | "
           f"eval run {run_s:.2f} s ({run_s / ideal:.2f}x ideal, {run_s / bare:.2f}x bare SDK) | "

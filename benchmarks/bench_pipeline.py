@@ -1,6 +1,7 @@
 """Pipeline benchmarks against the scripted OpenAI-compatible server (benchmarks/scripted_llm_server.py).
 
     .venv/bin/python benchmarks/bench_pipeline.py [--n 200] [--concurrency 64] [--slow-delay 0.5] [--tracing]
+                                                  [--distinct-replies]
 
 1. Coach's own overhead: p50 of Coach.suggest() minus p50 of a bare SDK call to the same server
    (no delay), for three retrievers: fixed passages (pure pipeline overhead), the real knowledge
@@ -82,10 +83,20 @@ SCRIPT = {
 }
 
 
-def start_server(delay: float) -> tuple[subprocess.Popen, str]:
+def distinct_script() -> dict:
+    """Every reply differs (one phrase of each of bench_eval.py's lists, by request number), so the
+    validator reads each one afresh, as it does in service."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_eval
+
+    return {"rules": [{"when": SCRIPT["rules"][0]["when"], "reply_parts": bench_eval._HANS_PARTS}],
+            "steps": [{"reply_parts": bench_eval._ENGLISH_PARTS}]}
+
+
+def start_server(delay: float, spec: dict | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     script = Path(tempfile.mkdtemp()) / "script.json"
-    script.write_text(json.dumps(SCRIPT, ensure_ascii=False), encoding="utf-8")
+    script.write_text(json.dumps(spec or SCRIPT, ensure_ascii=False), encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "benchmarks" / "scripted_llm_server.py"), "--port", str(port), "--delay", str(delay),
          "--script", str(script)],
@@ -338,6 +349,9 @@ def main() -> int:
     p.add_argument("--http", action="store_true", help="also time SSE events through `coach serve`")
     p.add_argument("--tracing", action="store_true", help="also time suggestions with tracing off and on")
     p.add_argument("--tracing-only", action="store_true", help="only the tracing comparison")
+    p.add_argument("--distinct-replies", action="store_true",
+                   help="every LLM reply differs (by default each script gets one reply, which the validator "
+                        "reads once and then remembers)")
     args = p.parse_args()
     os.environ.pop("COACH_PROMPTS_DIR", None)
     conversations = [Conversation.model_validate(c) for c in CONVERSATIONS]
@@ -349,8 +363,9 @@ def main() -> int:
         retrievers["kb lexical"] = kb.lexical_only()
         retrievers["kb configured"] = kb
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}")
-    fast, fast_url = start_server(0.0)
-    slow, slow_url = start_server(args.slow_delay)
+    spec = distinct_script() if args.distinct_replies else None
+    fast, fast_url = start_server(0.0, spec)
+    slow, slow_url = start_server(args.slow_delay, spec)
     try:
         if args.tracing or args.tracing_only:
             asyncio.run(tracing_overhead(fast_url, args.n, conversations))

@@ -21,6 +21,8 @@ rules win over steps). A step or rule may hold:
     prompt_tokens: 100     # usage reported (defaults: a rough count of the input/output)
     completion_tokens: 20
     hang: true             # never answer (until the client gives up)
+    reply_parts: [[...], [...]]  # instead of content: {"reply": one phrase of each list, chosen by
+                           # the request's number, so that replies differ, "citations": []}
 
 GET /stats returns how many requests came in; POST /reset starts the script over.
 `make_app(script, delay=..., model=...)` builds the ASGI app for in-process use.
@@ -93,6 +95,16 @@ def _content_text(content: Any) -> str:
     return json.dumps(content, ensure_ascii=False)
 
 
+def _composed(parts: list[list[str]], number: int) -> dict[str, Any]:
+    """A reply of one phrase from each list, chosen by the request's number (mixed radix): each
+    request within the product of the lists' lengths gets a reply of its own."""
+    chosen = []
+    for options in parts:
+        number, pick = divmod(number, len(options))
+        chosen.append(options[pick])
+    return {"reply": "".join(chosen), "citations": []}
+
+
 def _error(status: int, headers: dict[str, str]) -> JSONResponse:
     messages = {429: "rate limited", 501: "not supported", 400: "bad request"}
     body = {"error": {"message": messages.get(status, "scripted failure"), "type": "scripted", "code": status}}
@@ -117,7 +129,8 @@ def make_app(script: Script | None = None, *, delay: float = 0.0, model: str = "
         status = int(step.get("status", 200))
         if status != 200:
             return _error(status, headers)
-        text = _content_text(step.get("content", ""))
+        text = _content_text(_composed(step["reply_parts"], script.requests) if "reply_parts" in step
+                             else step.get("content", ""))
         n = int(step.get("choices", body.get("n") or 1))
         finish = step.get("finish_reason", "stop")
         prompt_chars = sum(len(str(m.get("content", ""))) for m in messages)

@@ -47,6 +47,7 @@ from coach.repair import (
 )
 from coach.text import detect_script, script_for_locale
 from coach.types import Conversation, DraftRequest, Passage, Situation, Suggestion, SuggestionResponse
+from coach.validation_batch import batcher_for
 
 log = logging.getLogger("coach.pipeline")
 
@@ -109,6 +110,8 @@ class Coach:
         self.llm = llm
         self.analyse = analyse
         self.validate = validate
+        # concurrent requests' drafts share validator calls (None for a validator without `many`)
+        self.validation_batch = batcher_for(validate)
         self.k = k
         self.notices = DegradedNotices(settings)  # each cause of degraded answers, said once
 
@@ -184,7 +187,7 @@ class Coach:
                 "request_id": request_id, "conversation_id": conversation.conversation_id,
                 "template": template.ref, "passages": [p.model_dump(mode="json") for p in passages],
             })
-        check = Checker(self.validate, conversation, script=situation.script)
+        check = Checker(self.validate, conversation, script=situation.script, batch=self.validation_batch)
         progress = _AttemptProgress(emit)
         suggestions: list[Suggestion] = []
         reason: str | None = None

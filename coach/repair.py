@@ -23,6 +23,7 @@ from coach.metrics import CITATIONS_UNRESOLVED, REPAIRS, VIOLATIONS
 from coach.prompts.loader import PromptTemplate
 from coach.protocols import Drafter
 from coach.text import to_script, to_traditional
+from coach.validation_batch import ValidationBatcher
 from coach.types import (
     Conversation,
     Draft,
@@ -86,32 +87,41 @@ _LOCALE_OF_SCRIPT: dict[str, Locale] = {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", 
 class Checker:
     """Validates finished drafts against the conversation in the customer's language (the
     validator's wrong_language rule reads it from the locale given here), off the event loop,
-    timing and counting as it goes."""
+    timing and counting as it goes. With a `batch` (coach.validation_batch), drafts validated
+    through `run`/`run_many` share validator calls with other requests' drafts."""
 
     validate: Validate
     conversation: Conversation
     script: str | None = None
     seconds: float = 0.0
     rejected: list[ValidationResult] = field(default_factory=list)
+    batch: ValidationBatcher | None = None
 
     def __call__(self, text: str) -> ValidationResult:
         return self.many([text])[0]
 
-    def many(self, texts: Sequence[str]) -> list[ValidationResult]:
-        started = time.perf_counter()
+    def _requests(self, texts: Sequence[str]) -> list[tuple[str, Sequence[Turn], Policy, str | None]]:
         c = self.conversation
         locale = c.locale or (_LOCALE_OF_SCRIPT.get(self.script) if self.script else None)
+        return [(t, c.turns, c.policy, locale) for t in texts]
+
+    def many(self, texts: Sequence[str]) -> list[ValidationResult]:
+        started = time.perf_counter()
         with tracing.span("coach.validation") as span:
             try:
+                requests = self._requests(texts)
                 batch = getattr(self.validate, "many", None)
                 if batch is not None and len(texts) > 1:
-                    results = batch([(t, c.turns, c.policy, locale) for t in texts])
+                    results = batch(requests)
                 else:
-                    results = [self.validate(t, c.turns, c.policy, locale) for t in texts]
+                    results = [self.validate(*r) for r in requests]
             finally:
                 self.seconds += time.perf_counter() - started
             if span.is_recording():
                 span.set_attributes(_validation_attributes(texts, results))
+        return self._record(results)
+
+    def _record(self, results: list[ValidationResult]) -> list[ValidationResult]:
         for result in results:
             for v in result.violations:
                 VIOLATIONS.labels(v.rule).inc()
@@ -124,7 +134,17 @@ class Checker:
         return (await self.run_many([text]))[0]
 
     async def run_many(self, texts: Sequence[str]) -> list[ValidationResult]:
-        return await asyncio.to_thread(self.many, texts)
+        if self.batch is None:
+            return await asyncio.to_thread(self.many, texts)
+        started = time.perf_counter()
+        with tracing.span("coach.validation") as span:
+            try:
+                results = await self.batch.validate(self._requests(texts))
+            finally:
+                self.seconds += time.perf_counter() - started
+            if span.is_recording():
+                span.set_attributes(_validation_attributes(texts, results))
+        return self._record(results)
 
 
 def _validation_attributes(texts: Sequence[str], results: Sequence[ValidationResult]) -> dict[str, Any]:

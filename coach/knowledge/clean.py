@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from coach.knowledge import garbled
 from coach.knowledge.boilerplate import drop_boilerplate
 from coach.knowledge.garbled import TextScorer
 from coach.knowledge.piece_lm import shipped_scorer
-from coach.text import detect_script
+from coach.text import to_simplified, to_traditional
 from coach.knowledge.repeats import repeated_mask
 
 # Lowercase pinyin letters, with or without tone marks.
 _PY = "a-z\u00e0-\u00fc\u0101-\u017e\u01ce-\u01dc"
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_CHAR = re.compile(f"[{_HAN}]")
 # A syllable has a vowel; at most six letters ("zhuang", "shuang").
 _SYLLABLE = rf"(?=[{_PY}]*[aeiouv\u00e0-\u00fc\u0101-\u016b\u01ce-\u01dc])[{_PY}]{{1,6}}"
 
@@ -67,13 +69,20 @@ _SPACE_RUNS = re.compile(r"[ ]{2,}")
 _BLANKS = re.compile(r"\n\s*\n+")
 
 
+def _keep_gloss(m: re.Match[str]) -> str:
+    return "" if _REAL_SYLLABLE.fullmatch(m.group(1).translate(_TONELESS)) else m.group(0)
+
+
+@lru_cache(maxsize=8192)
+def _without_syllables(run: str) -> str:
+    """A run of annotations without its real syllables (a table of syllable runs: a page repeats
+    "(wù)" and "(lǐng)" hundreds of times, each worked out once)."""
+    return _ONE_ANNOTATION.sub(_keep_gloss, run)
+
+
 def _drop_annotation(match: re.Match[str]) -> str:
     """Each annotation of the run goes when it is a real syllable; a gloss like "(ok)" stays."""
-
-    def keep(m: re.Match[str]) -> str:
-        return "" if _REAL_SYLLABLE.fullmatch(m.group(1).translate(_TONELESS)) else m.group(0)
-
-    return _ONE_ANNOTATION.sub(keep, match.group(0))
+    return _without_syllables(match.group(0))
 
 
 def _drop_annotations(text: str) -> str:
@@ -84,7 +93,7 @@ def _repairer(text: str, lm: TextScorer):  # noqa: ANN202 - a re.sub callback
     # A page that writes its commas in ASCII gets its repaired commas in ASCII too.
     ascii_commas = "\uff0c" not in text and "," in text
     seen = Counter(text)
-    traditional = detect_script("".join(seen)) == "zh-Hant"  # over its distinct characters: cheaper
+    traditional = _traditional_page(seen)
 
     def repair_match(match: re.Match[str]) -> str:
         """The run as written (see `coach.knowledge.garbled`); when its bytes do not read as
@@ -102,6 +111,25 @@ def _repairer(text: str, lm: TextScorer):  # noqa: ANN202 - a re.sub callback
         return fixed.replace("\uff0c", ",") if ascii_commas else fixed
 
     return repair_match
+
+
+@lru_cache(maxsize=65536)
+def _char_script(c: str) -> int:
+    """1 for a Traditional-only Han character, -1 for a Simplified-only one, 0 otherwise (a table
+    of the characters, worked out once each)."""
+    if not _HAN_CHAR.fullmatch(c):
+        return 0
+    if to_simplified(c) != c:
+        return 1
+    return -1 if to_traditional(c) != c else 0
+
+
+def _traditional_page(seen: Counter[str]) -> bool:
+    """The page is written in Traditional: more of its distinct Han characters are Traditional-only
+    than Simplified-only (detect_script's rule, read character by character)."""
+    marks = [_char_script(c) for c in seen]
+    traditional = marks.count(1)
+    return traditional > 0 and traditional >= marks.count(-1)
 
 
 def _strip_repeats(lines: list[str]) -> list[str]:

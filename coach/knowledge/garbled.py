@@ -98,6 +98,24 @@ def _suspect(c: str, traditional: bool) -> bool:
     return _ALIEN.fullmatch(c) is not None or (traditional and _simplified_only(c))
 
 
+@lru_cache(maxsize=2048)
+def _candidates(kind: str, byte: int, lm: TextScorer, traditional: bool) -> list[str]:
+    """The prose characters the code page allows around one known byte: a table of GBK, the same
+    for every document, so each (kind, byte) is worked out once per scorer. Kinds: the characters
+    whose "second_byte" or "first_byte" it is; those whose first byte it is, ending in a
+    user-defined lead ("ends_before_user_pair"); those starting with a byte of a1-fe and ending in
+    it ("starts_after_user_pair"), Simplified-only ones left out of a Traditional page."""
+    if kind == "second_byte":
+        return [c for lead in _LEADS if _prose(c := char(lead, byte), lm)]
+    if kind == "first_byte":
+        return [c for trail in _TRAILS if _prose(c := char(byte, trail), lm)]
+    if kind == "ends_before_user_pair":
+        found = (char(byte, lead) for lead in _USER_LEADS)
+    else:
+        found = (char(trail, byte) for trail in range(0xA1, 0xFF))
+    return [c for c in found if _prose(c, lm) and not _suspect(c, traditional)]  # type: ignore[arg-type]
+
+
 def _pairs(data: bytes) -> list[str] | None:
     out = []
     for i in range(0, len(data) - 1, 2):
@@ -125,8 +143,8 @@ def _split(chars: list[str], pairs: list[tuple[int, int]], at: int, left: str, r
            lm: TextScorer, seen: Mapping[str, int], traditional: bool) -> str:
     """Repair 4: the best two real characters around a dropped user-defined pair (or the char)."""
     a, b = pairs[at]
-    firsts = [c for lead in _USER_LEADS if _prose(c := char(a, lead), lm) and not _suspect(c, traditional)]
-    seconds = [c for trail in range(0xA1, 0xFF) if _prose(c := char(trail, b), lm) and not _suspect(c, traditional)]
+    firsts = _candidates("ends_before_user_pair", a, lm, traditional)
+    seconds = _candidates("starts_after_user_pair", b, lm, traditional)
     if not firsts or not seconds:
         return chars[at]
     before = left + "".join(chars[:at])
@@ -153,10 +171,10 @@ def _reading(data: bytes, g: Garbled, lm: TextScorer) -> str | None:
         if _suspect(c, g.traditional):
             chars[at] = _split(chars, pairs, at, g.before, g.after, lm, g.seen, g.traditional)
     text = "".join(chars)
-    lost = [c for lead in _LEADS if _prose(c := char(lead, orphan), lm)]
+    lost = _candidates("second_byte", orphan, lm, False)
     text = (_best(lost, g.before, text, lm, g.seen) if lost else "") + text
     if tail_lead is not None:
-        last = [c for trail in _TRAILS if _prose(c := char(tail_lead, trail), lm)]
+        last = _candidates("first_byte", tail_lead, lm, False)
         text += _best(last, g.before + text, g.after, lm, g.seen) if last else ""
     return text
 

@@ -21,6 +21,13 @@ class PieceScorer:
         self.logp = {p: float(s) for i, (p, s) in enumerate(zip(vocab.pieces, vocab.scores.tolist()))
                      if p and i != vocab.unk}
         self.unknown = min(self.logp.values()) - 10.0
+        # the longest piece (up to MAX_PIECE) that starts with each character: most characters
+        # start pieces of one to three, so the search tries only lengths that exist
+        self.longest: dict[str, int] = {}
+        for piece in self.logp:
+            head = piece[0]
+            if len(piece) > self.longest.get(head, 0):
+                self.longest[head] = min(len(piece), MAX_PIECE)
 
     def knows(self, char: str) -> bool:
         """True when the character is a piece of its own (not an unknown token)."""
@@ -29,16 +36,19 @@ class PieceScorer:
     def score(self, text: str) -> float:
         s = text.translate(self.table)
         n = len(s)
-        logp, unknown = self.logp, self.unknown
+        get, longest, unknown = self.logp.get, self.longest.get, self.unknown
         best = [0.0] + [-1e30] * n
         for i in range(n):
             here = best[i]
-            for e in range(i + 1, min(n, i + MAX_PIECE) + 1):
-                lp = logp.get(s[i:e])
+            lp = get(s[i])  # one character: a piece, else the unknown token
+            v = here + (lp if lp is not None and lp > unknown else unknown)
+            if v > best[i + 1]:
+                best[i + 1] = v
+            stop = i + longest(s[i], 1)
+            for e in range(i + 2, (n if stop > n else stop) + 1):
+                lp = get(s[i:e])
                 if lp is not None and here + lp > best[e]:
                     best[e] = here + lp
-            if here + unknown > best[i + 1]:
-                best[i + 1] = here + unknown
         return best[n]
 
 

@@ -56,16 +56,31 @@ def notes_folder(prompts_dir: Path | None) -> Traversable | Path:
     return bundled_folder()
 
 
+_READ: dict[tuple[str, int, int], NoteBook] = {}  # by (path, mtime, size): a changed file is read again
+
+
 def load_notebook(folder: Traversable | Path | None = None) -> NoteBook:
-    """The notes in `folder` (default: the bundled ones), checked; a TemplateError names what is wrong."""
+    """The notes in `folder` (default: the bundled ones), checked; a TemplateError names what is wrong.
+    Called for every suggestion: a file on disk is read again only when its modification time or
+    size changed (one stat a call instead of opening and reading it)."""
     folder = folder if folder is not None else bundled_folder()
     path = folder / NOTES_FILE
     try:
+        if not isinstance(path, Path):  # inside a zipped package: cannot change while we run
+            return _parse(path.read_text(encoding="utf-8"), str(path), 0)
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        found = _READ.get(key)
+        if found is not None:
+            return found
         text = path.read_text(encoding="utf-8")
-        signature = (str(path), Path(str(path)).stat().st_mtime_ns if isinstance(path, Path) else 0)
     except OSError as exc:
         raise TemplateError(f"prompt notes: cannot read {path}: {exc}") from exc
-    return _parse(text, *signature)
+    book = _parse(text, key[0], key[1])
+    if len(_READ) >= 8:
+        _READ.clear()
+    _READ[key] = book
+    return book
 
 
 @lru_cache(maxsize=8)

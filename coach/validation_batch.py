@@ -19,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any
 
+from coach.blas import one_blas_thread
 from coach.types import ValidationResult
 
 # (draft, turns, policy, locale): what Validator.many takes per draft
@@ -86,20 +86,8 @@ class ValidationBatcher:
             queue.running = False
 
 
-@lru_cache(maxsize=1)
-def _blas():  # noqa: ANN202 - a threadpoolctl controller, or None without the package
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - installed with the sentence encoder's [fast] extra
-        return None
-    return ThreadpoolController()  # finds the loaded BLAS libraries once (a scan per call is slow)
-
-
 def _one_blas_thread(many: ManyFn, requests: list[Request]) -> list[ValidationResult]:
-    controller = _blas()
-    if controller is None:
-        return many(requests)
-    with controller.limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         return many(requests)
 
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from coach.blas import one_blas_thread
 from coach.rules.semantic.encoder import Encoder, shared_encoder
 from coach.rules.semantic.ngrams import linear_scores
 
@@ -172,7 +173,9 @@ class ClauseScorer:
                     out[i] = row
         if missing:
             todo = list(missing)
-            probs = self.model.probabilities(self.encoder.encode(todo), todo)
+            vectors = self.encoder.encode(todo)
+            with one_blas_thread():  # every caller (the live lint, the CLI, the pipeline)
+                probs = self.model.probabilities(vectors, todo)
             with self._lock:
                 for t, row in zip(todo, probs):
                     for i in missing[t]:

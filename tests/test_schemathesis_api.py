@@ -21,6 +21,7 @@ _DB = Path(tempfile.mkdtemp(prefix="coach-schemathesis-")) / "feedback.sqlite3"
 app = create_app(Settings(_env_file=None, COACH_BACKEND="offline", COACH_DATABASE=str(_DB)))  # type: ignore[call-arg]
 asyncio.run(app.state.runtime.load())  # ready before the first request, as after start-up
 
+
 # The coverage phase's boundary cases are many; fuzzing a few examples per operation is the bound.
 _CONFIG = schemathesis.config.SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=_CONFIG)

@@ -121,6 +121,16 @@ def test_a_benefit_and_its_bare_sum_beside_it_are_one_concession() -> None:
 
 
 
+def test_a_sentence_read_as_one_benefit_counts_its_parts_once() -> None:
+    draft = "Sorry about that! I've refunded the garlic bread, £4.49, back to your card."
+    parts = FakeScorer({"grant": ["refunded the garlic bread", "back to your card"]})
+    assert rules(Validator(scorer=parts)(draft)) == set()  # multi_grant reads one benefit
+    two = FakeScorer({"grant": ["refunded the garlic bread", "back to your card"], "multi_grant": ["garlic bread, £4.49"]})
+    assert rules(Validator(scorer=two)(draft)) == {"double_concession"}
+    # two offers the lexical reader names apart stand, whatever the head reads
+    assert rules(Validator(scorer=FakeScorer({}))("给您免运费，再补您10元红包。")) == {"double_concession"}
+
+
 def test_a_sentence_read_as_two_benefits_needs_a_second_clause_to_stand_on() -> None:
     # the sentence reads as two benefits, but its only other clause says nothing given: one concession
     scorer = FakeScorer({"grant": ["代金券"], "multi_grant": ["继续跟进"]})
@@ -147,8 +157,9 @@ def test_a_sentence_read_as_two_benefits_needs_a_second_clause_to_stand_on() -> 
 )
 def test_what_is_owed_under_warranty_is_not_given(draft: str, expected: set[str]) -> None:
     # the fake reads the normalised (Simplified, lower-case) units
+    # (a sentence giving two benefits is one the multi_grant head reads so: the fake marks it)
     scorer = FakeScorer({"grant": ["免费上门维修", "免费维修", "repair it at no charge", "优惠券", "折价券", "credit",
-                                   "维修费用全免", "延长保固"]})
+                                   "维修费用全免", "延长保固"], "multi_grant": ["全免，另外再送"]})
     assert rules(Validator(scorer=scorer)(draft)) == expected
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from coach.rules.base import violation
 from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
+from coach.rules.lexicon import MONEY_KINDS
 from coach.rules.messages import wording
 from coach.rules.offers import amounts_in, money_in
 from coach.types import Severity, Violation
@@ -115,6 +116,30 @@ def _same_sentence(ctx: DraftContext, i: int, k: int) -> bool:
     return ctx.sentence_of(i) == ctx.sentence_of(k)
 
 
+ONE_BENEFIT = 0.30  # multi_grant below this: the sentence gives one benefit (set on the dev round)
+
+
+def _one_benefit_sentences(
+    ctx: DraftContext, units: list[tuple[tuple[int, int], str]], reader: dict[tuple[int, int], str],
+) -> list[tuple[tuple[int, int], str]]:
+    """A sentence holding two or more of the offers found, which the multi_grant head reads as
+    giving one benefit (its score below ONE_BENEFIT): one benefit told in parts ("I've refunded the
+    garlic bread, £4.49, back to your card"), counted once. Offers the lexical reader found of
+    other kinds than money stand ("I'll replace the unit and cover the return shipping")."""
+    if "multi_grant" not in ctx.heads or ctx.signals is None:
+        return units
+    m = ctx.heads.index("multi_grant")
+    drop: set[int] = set()
+    for p, sentence in enumerate(ctx.clauses):
+        if ctx.parents[p] >= 0 or ctx.signals[p, m] >= ONE_BENEFIT:
+            continue
+        s, e = ctx.span(sentence)
+        inside = [n for n, ((a, _), kind) in enumerate(units) if kind == "offer" and s <= a < e]
+        drop.update(n for n in inside[1:] if reader.get(units[n][0], "money") in MONEY_KINDS
+                    and reader.get(units[inside[0]][0], "money") in MONEY_KINDS)
+    return [u for n, u in enumerate(units) if n not in drop]
+
+
 def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     """What the draft gives, in order: ("offer", span) for each new concession (the offer
     reader's, plus units the grant head reads that the reader did not), ("invite", span) for each
@@ -143,6 +168,7 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     for i in granted:  # a unit that gives two benefits at once counts twice
         units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
     units += _more_in_sentences(ctx, units)
+    units = _one_benefit_sentences(ctx, units, {j.offer.span: j.offer.kind for j in judged if j.concession})
     units += [
         (ctx.span(ctx.clauses[i]), "invite") for i in ctx.flagged("invite")
         if i not in read and i not in granted and not ctx.quoted(*ctx.clauses[i][:2])

@@ -30,6 +30,7 @@ _MARKUP = re.compile(
     r"|^[ \t]*[-*+•][ \t]+\S"  # bullet
     r"|^[ \t]*\d{1,2}[.)][ \t]+\S(?=[^\n]*\n[ \t]*\d{1,2}[.)][ \t]+\S)"  # numbered list (two items or more)
     r"|```"  # code fence
+    r"|^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+(?:[ \t]*:?-{3,}:?[ \t]*)?$"  # a table's |---|---| row
     r"|\[[^\]\n]+\]\((?:https?://|/|www\.)[^)\s]*\)"  # link
     r"|</?(?:br|p|div|span|b|i|u|strong|em|ul|ol|li|h[1-6]|a|table|tr|td|th|code|pre|img)\b[^<>]*>",  # tag
     re.IGNORECASE,

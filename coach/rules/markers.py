@@ -156,7 +156,7 @@ class Hits:
     def __init__(self, hits: list[Hit]) -> None:
         self.hits = hits
         self.starts = [h.start for h in hits]
-        self.forms: list[tuple[Hit, str]] | None = None  # filled by offers._forms
+        self.forms: list[tuple[Hit, str]] | None = None  # filled by mentions._forms
         self.by_tag: dict[str, list[Hit]] = {}
         for h in hits:
             for tag in h.tags:

@@ -9,15 +9,13 @@ the cue and the benefit, and it is not the customer's own demand quoted back. Wh
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
-from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
 from coach.rules import lexicon as lx
 from coach.rules.normalize import Normalized, normalize
-from coach.rules.numerals import parse_number
 from coach.rules.markers import Hit, Hits
+from coach.rules.mentions import Mention, is_free, mentions_in, money_value
 from coach.rules.prefilter import REGISTRY
 
 Mode = Literal["plain", "increment", "total", "restate"]
@@ -39,15 +37,6 @@ class FoundOffer(NamedTuple):
         return self.amount is not None and self.kind in lx.MONEY_KINDS
 
 
-class _Mention(NamedTuple):
-    kind: str
-    amount: float | None
-    currency: str | None
-    start: int
-    end: int
-    inherent: bool = False  # offered by its very wording (capitulation, sums)
-
-
 def find_offers(text: str) -> list[FoundOffer]:
     """The offers `text` makes, in order of appearance (see the module docstring)."""
     return _offers(normalize(text))
@@ -65,8 +54,8 @@ def money_in(norm_text: str) -> list[tuple[float, str]]:
     taken: list[tuple[int, int]] = []
     for pattern in (lx.MONEY_BEFORE, lx.MONEY_AFTER):
         for m in pattern.finditer(norm_text):
-            amount, currency = _money_value(m)
-            if amount is not None and _free(taken, m.start(), m.end()):
+            amount, currency = money_value(m)
+            if amount is not None and is_free(taken, m.start(), m.end()):
                 taken.append((m.start(), m.end()))
                 found.append((m.start(), amount, currency or "CNY"))
     return [(amount, currency) for _, amount, currency in sorted(found)]
@@ -93,7 +82,7 @@ def money_mentions(norm_text: str) -> list[MoneyMention]:
     hits = Hits(lx.VOCAB.scan(norm_text))
     return [
         MoneyMention(m.amount, m.currency, m.kind, m.start, m.end)
-        for m in _mentions(norm_text, active, hits)
+        for m in mentions_in(norm_text, active, hits)
         if m.amount is not None and m.kind in lx.MONEY_KINDS
     ]
 
@@ -109,7 +98,7 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
     if active.isdisjoint(lx.MENTION_GATE_IDS):
         return []  # no amount, benefit or form wording at all
     hits = Hits(lx.VOCAB.scan(t))
-    mentions = _mentions(t, active, hits)
+    mentions = mentions_in(t, active, hits)
     if not mentions:
         return []
     ends = clause_ends(t)
@@ -131,7 +120,7 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
     return found
 
 
-def _own(before: list[Hit], mentions: list[_Mention], m: _Mention) -> list[Hit]:
+def _own(before: list[Hit], mentions: list[Mention], m: Mention) -> list[Hit]:
     """The hits before mention m that are its own: a sum mentioned in between takes the words
     before it ("在之前30元的基础上再补40元": "之前" is the 30's, not the 40's)."""
     between = [x.end for x in mentions if x.amount is not None and x.end <= m.start]
@@ -186,7 +175,7 @@ def _offered(t: str, before: list[Hit], after: list[Hit], w_start: int, m_start:
     return cue_start if mine else None
 
 
-def _mode(before: list[Hit], after: list[Hit], m: _Mention, a_end: int) -> Mode:
+def _mode(before: list[Hit], after: list[Hit], m: Mention, a_end: int) -> Mode:
     for h in before:
         if "restate" in h.tags or "restate_before" in h.tags:
             return "restate"
@@ -200,132 +189,3 @@ def _mode(before: list[Hit], after: list[Hit], m: _Mention, a_end: int) -> Mode:
     if any("increment" in h.tags and h.start >= m.start - 14 for h in before):
         return "increment"
     return "plain"
-
-
-def _mentions(t: str, active: frozenset[int], hits: Hits) -> list[_Mention]:
-    """Every benefit mentioned in `t` (normalised), longest readings first: sums, amounts, points,
-    benefit and form words, discounts. A later reading never overlaps an earlier one."""
-    out: list[_Mention] = []
-    taken: list[tuple[int, int]] = []
-    if SUM_G.id in active or SUM_CUR_G.id in active:
-        if any(e in t for e in lx.SUM_EQUALS):
-            for pattern in (lx.SUM, lx.SUM_CUR):
-                _sums(t, pattern.finditer(t), hits, taken, out)
-    if lx.MONEY_BEFORE_G.id in active:
-        _amounts(t, lx.MONEY_BEFORE.finditer(t), hits, taken, out)
-    if lx.MONEY_AFTER_G.id in active:
-        _amounts(t, lx.MONEY_AFTER.finditer(t), hits, taken, out)
-    amounts = list(taken)  # form words next to an amount belong to it
-    if lx.POINTS_G.id in active:
-        for m in lx.POINTS.finditer(t):
-            if _free(taken, m.start(), m.end()):
-                taken.append((m.start(), m.end()))
-                out.append(_Mention("points", parse_number(m.group("n").rstrip(",.")), None, m.start(), m.end()))
-    if hits.hits:
-        for tag, kind in lx.WORD_KINDS:
-            for h in hits.by_tag.get(tag, ()):
-                if not _free(taken, h.start, h.end) or _near_taken(t, amounts, h.start, h.end, kind):
-                    continue
-                taken.append((h.start, h.end))
-                inherent = kind == "capitulation" or (kind in ("fee_waiver", "extra") and bool(lx.SELF_OFFERING.search(h.word)))
-                out.append(_Mention(kind, None, None, h.start, h.end, inherent=inherent))
-    if lx.DISCOUNT_G.id in active:
-        for m in lx.DISCOUNT.finditer(t):
-            if _free(taken, m.start(), m.end()):
-                taken.append((m.start(), m.end()))
-                out.append(_Mention("discount", None, None, m.start(), m.end()))
-    out.sort(key=lambda x: x.start)
-    return out
-
-
-def _free(taken: list[tuple[int, int]], s: int, e: int) -> bool:
-    for a, b in taken:
-        if e > a and s < b:
-            return False
-    return True
-
-
-def _sums(t: str, matches: Iterable[re.Match[str]], hits: Hits, taken: list[tuple[int, int]], out: list[_Mention]) -> None:
-    for m in matches:
-        result = lx.MONEY_AFTER.match(t, m.end()) or lx.MONEY_BEFORE.match(t, m.end())
-        if result is None or not _free(taken, m.start(), result.end()):
-            continue
-        amount, currency = _money_value(result)
-        if amount is None:
-            continue
-        kind, _ = _form_of(t, hits, result.start(), result.end())
-        taken.append((m.start(), result.end()))
-        out.append(_Mention(kind, amount, currency, m.start(), result.end(), inherent=True))
-
-
-def _amounts(t: str, matches: Iterable[re.Match[str]], hits: Hits, taken: list[tuple[int, int]], out: list[_Mention]) -> None:
-    for m in matches:
-        if not _free(taken, m.start(), m.end()):
-            continue
-        amount, currency = _money_value(m)
-        if amount is None:
-            continue
-        kind, form_end = _form_of(t, hits, m.start(), m.end())
-        end = form_end or m.end()
-        taken.append((m.start(), end))
-        out.append(_Mention(kind, amount, currency, m.start(), end))
-
-
-def _near_taken(t: str, taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool:
-    """A form word or 补偿 next to an amount, in the same clause, belongs to that amount's offer
-    ("20元代金券", "补偿20元", "refund the full $120"), and so does a gift word just before one."""
-    if kind == "extra":  # "送您一张50元的优惠券": the gift is the voucher that follows
-        return any(0 <= a - e <= 4 and not lx.CLAUSE_END.search(t, e, a) for a, _ in taken)
-    if kind not in lx.MONEY_KINDS:
-        return False
-    for a, b in taken:
-        if (0 <= s - b <= 6 and not lx.CLAUSE_END.search(t, b, s)) or (0 <= a - e <= 12 and not lx.CLAUSE_END.search(t, e, a)):
-            return True
-    return False
-
-
-def _money_value(m: re.Match[str]) -> tuple[float | None, str | None]:
-    groups = m.groupdict()
-    amount = parse_number(m.group("n").rstrip(",."))
-    if groups.get("oth"):
-        return amount, lx.OTHER_AFTER[groups["oth"]]
-    cur = (groups.get("cur") or "").strip()
-    if cur in lx.OTHER_BEFORE:
-        return amount, lx.OTHER_BEFORE[cur]
-    if groups.get("usd") or cur in lx.USD_MARKS:
-        return amount, "USD"
-    return amount, "CNY"
-
-
-def _form_of(t: str, hits: Hits, start: int, end: int) -> tuple[str, int | None]:
-    """The form of an amount and where its form word ends when it follows the amount: the nearest
-    form word after it in the same clause ("20元代金券", "$20 store credit"), else the nearest one
-    just before it ("代金券20元", "refund of $20"), else plain money."""
-    forms = _forms(hits)
-    if not forms:
-        return "money", None
-    # Only a short gap: "20元的代金券", "$20 store credit"; never across other words or amounts.
-    gap = 4 if t[end:end + 1].isascii() else 3  # "$150 in store credit"
-    best: tuple[Hit, str] | None = None
-    for h, kind in forms:
-        if end <= h.start <= end + gap and not lx.CLAUSE_END.search(t, end, h.start):
-            if best is None or (h.start, -h.end) < (best[0].start, -best[0].end):
-                best = (h, kind)
-    if best is not None:
-        return best[1], best[0].end
-    for h, kind in forms:
-        if start - 5 <= h.end <= start and not lx.CLAUSE_END.search(t, h.end, start):
-            if best is None or (h.end, h.end - h.start) > (best[0].end, best[0].end - best[0].start):
-                best = (h, kind)
-    return (best[1], None) if best is not None else ("money", None)
-
-
-def _forms(hits: Hits) -> list[tuple[Hit, str]]:
-    """The form words among the hits, with their kind (computed once per text)."""
-    if hits.forms is None:
-        hits.forms = [(h, kind) for tag, kind in lx.FORM_TAGS.items() for h in hits.by_tag.get(tag, ())]
-    return hits.forms
-
-
-SUM_G = lx.SUM_G
-SUM_CUR_G = lx.SUM_CUR_G

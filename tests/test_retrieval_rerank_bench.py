@@ -66,3 +66,12 @@ def test_the_ranker_learns_a_separable_order() -> None:
     for pairwise in (False, True):
         model = rr.fit(items, 1.0, pairwise)
         assert all(rr.hits(items, model))
+
+
+def test_a_nested_pick_never_uses_the_group_it_reports() -> None:
+    groups = rr.GROUPS
+    # setting "a" is right everywhere but in the first group, where "b" alone is right
+    sweep = {"a": {g: [g != groups[0]] for g in groups}, "b": {g: [g == groups[0]] for g in groups}}
+    got = rr.pick_nested(sweep)
+    assert got[groups[0]] == [False]  # chosen on the other groups: "a", which misses here
+    assert all(got[g] == [True] for g in groups[1:])

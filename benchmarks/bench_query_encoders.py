@@ -5,16 +5,20 @@
 Reads only the tune sets and the measured blind rounds (labelled, heldout, the SOP queries in
 halves, blind_q1, blind_q2: benchmarks/bench_retrieval_rerank.tune_queries; never the unmeasured
 round). For each query: every passage's BM25 score (the shipped expansion), e5 and USE cosines
-(the shipped vectors). Then hit@3 per group and per corpus and script for:
-- the hybrid as shipped (BM25 + e5 + 0.5 USE), with e5 only, with USE only, and BM25 alone;
+(the shipped vectors; the query's USE vector also by the package's own numpy pass). Then hit@3
+per group and per corpus and script for:
+- the hybrid as shipped (BM25 + e5 + 0.5 USE, the query's USE by the int8 graph of
+  coach.knowledge.encoders.use_onnx), the same with the package's USE pass (before round rq4),
+  with e5 only, with USE only, and BM25 alone;
 - each dense side alone (no BM25);
 - static token vectors distilled from e5 (benchmarks/static_vectors.py; distilled into --static
   when that file is missing, about 80 s): alone, in place of e5, in place of USE, and beside both;
 - a cascade that skips e5 when the BM25 + USE ranking is decisive (top score against the 4th);
 - the query clipped to 32 or 24 tokens' worth instead of 64;
 - with --layers: e5 cut to its first 6, 8 or 10 layers (int8, passages re-embedded the same way).
-Last, the CPU per query text (thread CPU time, median over the queries; e5, USE and static in
-turn for each text, --rounds times), as the service's encoders run them one text at a time.
+Last, the CPU per query text (thread CPU time, median over the queries; e5, USE by the package
+and by the graph, and static in turn for each text, --rounds times), one text at a time as a lone
+request encodes it.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from static_vectors import StaticEncoder, distill, select_pieces  # noqa: E402
 
 from coach.config import Settings  # noqa: E402
 from coach.knowledge import load_knowledge_base  # noqa: E402
-from coach.knowledge.encoders import e5  # noqa: E402
+from coach.knowledge.encoders import e5, use_onnx  # noqa: E402
 from coach.knowledge.encoders.e5_file import shipped_weights  # noqa: E402
 from coach.knowledge.evaluate import is_hit  # noqa: E402
 from coach.knowledge.vectors import E5_DIM, _use_vectors, clip_query, embed_input, embed_queries  # noqa: E402
@@ -67,6 +71,7 @@ def collect(cache: Path) -> tuple[list[dict], dict]:
             v = embed_queries([q["text"]])[0]
             q["prepared"] = to_simplified(clip_query(q["text"]))
             q["e5"], q["use"] = m[:, :E5_DIM] @ _unit_rows(v[:E5_DIM]), m[:, E5_DIM:] @ _unit_rows(v[E5_DIM:])
+            q["use_package"] = m[:, E5_DIM:] @ _unit_rows(_use_vectors([q["prepared"]])[0])
             lex = kb.bm25.scores(kb._weights(q["text"]))
             q["lex"] = np.zeros(len(cols)) if lex is None else lex
             q["label"] = np.array([(q["document"] is None or cols.source[i] == q["document"])
@@ -110,7 +115,8 @@ def report(name: str, queries: list[dict], scores: Callable[[dict], np.ndarray],
 def quality(queries: list[dict], corpora: dict, static: dict[str, StaticEncoder]) -> None:
     print("| hit@3 | " + " | ".join(GROUPS) + " | all |")
     print("| --- |" + " ---: |" * (len(GROUPS) + 1))
-    report("shipped: BM25 + e5 + 0.5 USE", queries, lambda q: shipped(q, corpora), True)
+    report("shipped: BM25 + e5 + 0.5 USE (query USE: int8 graph)", queries, lambda q: shipped(q, corpora), True)
+    report("the same, query USE by the package's numpy pass", queries, lambda q: shipped({**q, "use": q["use_package"]}, corpora), True)
     report("BM25 + e5", queries, lambda q: hybrid(q, corpora, z(q["e5"])), True)
     report("BM25 + USE", queries, lambda q: hybrid(q, corpora, z(q["use"])), True)
     report("BM25 alone", queries, lambda q: q["lex"] if q["lex"].max() > 0 else np.zeros_like(q["lex"]))
@@ -191,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.layers:
         layers(queries, corpora)
     print("\n| query encoder | CPU per text, median | p90 | x e5 |\n| --- | ---: | ---: | ---: |")
-    cpu(queries, {"e5": e5.encode_queries, "USE": _use_vectors, "static pooled 128d": static["pooled 128d"].encode}, args.rounds)
+    use_graph = use_onnx.query_model()
+    cpu(queries, {"e5": e5.encode_queries, "USE, package numpy": _use_vectors, "USE, int8 graph": use_graph.encode,
+                  "static pooled 128d": static["pooled 128d"].encode}, args.rounds)
     return 0
 
 

@@ -24,6 +24,8 @@ from importlib import resources
 
 import numpy as np
 
+from coach.blas import one_blas_thread
+
 EN_THRESHOLD = 0.88
 EN_TOP = 3
 EN_WEIGHT = 0.6
@@ -105,7 +107,8 @@ class TermBridge:
         vecs = self._word_vectors(words)
         if not len(vecs):
             return []
-        sims = (self.matrix @ vecs.T).T  # matrix-times-vectors: several times faster than vecs @ matrix.T
+        with one_blas_thread():  # OpenBLAS's second thread would spin: 3-4 ms instead of 0.2 (RESULTS.md, rq4)
+            sims = (self.matrix @ vecs.T).T  # matrix-times-vectors: several times faster than vecs @ matrix.T
         found: dict[str, None] = {}
         for row in sims:
             top = np.argpartition(-row, min(EN_TOP, len(row) - 1))[:EN_TOP]

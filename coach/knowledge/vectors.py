@@ -15,6 +15,7 @@ batches (in the background in the service: coach.knowledge.embedding_job) and ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.blas import one_blas_thread
 from coach.knowledge.chunk import heading_of
 from coach.knowledge.encoders import e5, use_onnx
 from coach.knowledge.query_encoder import QueryEncoder
@@ -38,6 +40,7 @@ MODEL = "e5-small-int8+use-m3"
 BUNDLED = "e5-use.npz"
 E5_DIM, USE_DIM = e5.DIM, 512
 USE_WEIGHT = 0.5
+ONE_THREAD_ROWS = 512  # passages from which the similarity products run on one BLAS thread
 QUERY_CHARS_MAX = 64  # tokens' worth of one query text: the embedding's cost grows with each token
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -171,12 +174,16 @@ class DenseIndex:
         many = getattr(self.encoder, "many", None)  # all of a conversation's texts in one batch
         vecs = many([t for t, _ in texts]) if many is not None else [self.encoder(t) for t, _ in texts]
         q = np.asarray(sum(w * v for (_, w), v in zip(texts, vecs)), dtype=np.float32)
-        if len(self.parts) == 1:
-            return self.matrix @ (q / max(float(np.linalg.norm(q)), 1e-9))
-        total = np.zeros(len(self.matrix), dtype=np.float32)
-        for a, b, weight in self.parts:
-            part = q[a:b] / max(float(np.linalg.norm(q[a:b])), 1e-9)
-            total += weight * _standard(self.matrix[:, a:b] @ part)
+        # From about a thousand passages OpenBLAS splits these products over two threads, whose
+        # second spins: 1.3 ms of CPU instead of 0.1 at 1,000 passages, 16 instead of 8 at 20,000
+        # (benchmarks/RESULTS.md, rq4). Below, one thread costs the switch (0.03 ms) for nothing.
+        with one_blas_thread() if len(self.matrix) >= ONE_THREAD_ROWS else contextlib.nullcontext():
+            if len(self.parts) == 1:
+                return self.matrix @ (q / max(float(np.linalg.norm(q)), 1e-9))
+            total = np.zeros(len(self.matrix), dtype=np.float32)
+            for a, b, weight in self.parts:
+                part = q[a:b] / max(float(np.linalg.norm(q[a:b])), 1e-9)
+                total += weight * _standard(self.matrix[:, a:b] @ part)
         return total
 
     scores = similarities

@@ -155,7 +155,7 @@ def read_draft(
     if scorer is not None:
         heads, thresholds = tuple(scorer.heads), scorer.thresholds
         prior = agent_clauses_this_round(turns)
-        texts = [c.text for c in clauses] + prior
+        texts = [c.reading for c in clauses] + prior
         probs = scorer.score(texts) if texts else np.zeros((0, len(heads)), dtype=np.float32)
         signals = probs[: len(clauses)]
         if prior and "grant" in heads:
@@ -205,7 +205,7 @@ def prefetch(scorer: Scorer, drafts: Sequence[tuple[str, Sequence[Turn]]]) -> No
     one encoder call, so that the read_draft() calls that follow find them remembered."""
     texts: list[str] = []
     for draft, turns in drafts:
-        texts.extend(c.text for c in split_units(normalize(draft).text))
+        texts.extend(c.reading for c in split_units(normalize(draft).text))
         texts.extend(agent_clauses_this_round(turns))
     if texts:
         scorer.score(list(dict.fromkeys(texts)))

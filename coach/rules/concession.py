@@ -112,6 +112,18 @@ def _gave_in(ctx: DraftContext, judged: tuple) -> list[int]:
     return [i for i in hits if not any(k != i and _same_sentence(ctx, i, k) and k < i for k in hits)]
 
 
+def _given_in_sentences(ctx: DraftContext, judged: tuple) -> list[tuple[int, int]]:
+    """The sentences (spans of the draft) in which the reader found the draft giving in."""
+    out = []
+    for j in judged:
+        if j.concession and j.offer.kind == "capitulation":
+            a = j.offer.span[0]
+            holding = [i for i, u in enumerate(ctx.clauses) if ctx.span(u)[0] <= a < ctx.span(u)[1]]
+            if holding:
+                out.append(ctx.span(ctx.sentence_of(holding[0])))
+    return out
+
+
 def _same_sentence(ctx: DraftContext, i: int, k: int) -> bool:
     return ctx.sentence_of(i) == ctx.sentence_of(k)
 
@@ -147,11 +159,13 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     judged = ctx.judged if ctx.lexical else ()
     read = _units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
     gave_in = _gave_in(ctx, judged)
-    sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in]
+    sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in] + _given_in_sentences(ctx, judged)
     units: list[tuple[tuple[int, int], str]] = [
         (j.offer.span, "offer") for j in judged
-        if j.concession and not any(s <= j.offer.span[0] < e for s, e in sentences)  # given in, with its form
-    ]
+        if j.concession and (j.offer.kind == "capitulation" or j.offer.mode == "increment"
+                             or not any(s <= j.offer.span[0] < e for s, e in sentences))
+    ]  # giving in is one concession with the form its sentence gives it ("您说多少就多少，200元马上安排"),
+    # not with a benefit added to it ("您说多少就多少，另外再送您一张代金券")
     units += [(ctx.span(ctx.clauses[i]), "offer") for i in gave_in]
     read |= {i for i in range(len(ctx.clauses)) if any(_same_sentence(ctx, i, k) for k in gave_in)}
     for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
@@ -161,7 +175,8 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
             units.append((spans, "offer"))
     granted = [
         i for i in ctx.flagged("grant")
-        if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not _restates(ctx, ctx.clauses[i].text)
+        if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not ctx.reported(i, "grant")
+        and not _restates(ctx, ctx.clauses[i].text)
         and not _names_bare_sum(ctx, i, judged)
         and not entitled_unit(ctx.clauses[i].text, ctx.sentence_of(i).text)
     ]
@@ -262,7 +277,7 @@ class OverAuthority:
         out: list[Violation] = []
         for i in ctx.flagged("grant"):
             unit = ctx.clauses[i]
-            if i in read or ctx.quoted(unit.start, unit.end) or _restates(ctx, unit.text):
+            if i in read or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or _restates(ctx, unit.text):
                 continue
             sums = money_in(unit.text)
             span = ctx.span(unit)

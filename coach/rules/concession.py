@@ -124,6 +124,17 @@ def _given_in_sentences(ctx: DraftContext, judged: tuple) -> list[tuple[int, int
     return out
 
 
+def _withheld(ctx: DraftContext, j) -> bool:  # noqa: ANN001 (a Judged)
+    """The offer is named in a clause that says the agent cannot give it ("I'm not allowed to
+    issue any more credits on top of a refund"): the authority head reads the clause and the grant
+    head does not. Not a concession (the exposure is authority_exposure's)."""
+    if ctx.signals is None or "authority" not in ctx.heads:
+        return False
+    a = j.offer.span[0]
+    leaves = [i for i, u in enumerate(ctx.clauses) if ctx.leaf(i) and ctx.span(u)[0] <= a < ctx.span(u)[1]]
+    return bool(leaves) and all(ctx.fires("authority", i) and not ctx.fires("grant", i) for i in leaves)
+
+
 def _same_sentence(ctx: DraftContext, i: int, k: int) -> bool:
     return ctx.sentence_of(i) == ctx.sentence_of(k)
 
@@ -156,7 +167,7 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     """What the draft gives, in order: ("offer", span) for each new concession (the offer
     reader's, plus units the grant head reads that the reader did not), ("invite", span) for each
     invitation to ask for more. Spans index the original draft."""
-    judged = ctx.judged if ctx.lexical else ()
+    judged = tuple(j for j in ctx.judged if not _withheld(ctx, j)) if ctx.lexical else ()
     read = _units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
     gave_in = _gave_in(ctx, judged)
     sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in] + _given_in_sentences(ctx, judged)

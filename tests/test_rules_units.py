@@ -163,3 +163,36 @@ def test_list_items_are_read_with_their_lead_in(draft: str, readings: set[str]) 
     assert readings <= got, got
     for u in units:  # the span is the item itself, without its mark
         assert norm.text[u.start:u.end] == u.text and not u.text.startswith(("-", "*"))
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [("给您打9折", [("折", 9.0)]), ("15% off and $5 back", [("money", 5.0), ("%", 15.0)]),
+     ("八折", [("折", 8.0)]), ("no figures here", [])],
+)
+def test_figures_named_in_a_unit(text: str, figures: list) -> None:
+    from coach.rules.restating import figures_in
+
+    assert sorted(figures_in(normalize(text).text)) == sorted(figures)
+
+
+_ROUND = {
+    "zh": [Turn(role="customer", text="送来的菜一半都烂了"), Turn(role="agent", text="这个月的订单给您打9折。"),
+           Turn(role="customer", text="就这？")],
+    "en": [Turn(role="customer", text="Half the box was spoiled."), Turn(role="agent", text="I've taken 10% off your next delivery."),
+           Turn(role="customer", text="That's it?")],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "draft", "second"),
+    [
+        ("zh", "9折已经在您的订单上生效了，下单时就能看到。", False),  # the same rate told again
+        ("en", "The 10% off is on your account now and applies automatically.", False),
+        ("zh", "那这样，再给您打8折。", True),  # a new rate in the same round
+        ("en", "Okay, I'll make that 20% off instead.", True),
+    ],
+)
+def test_a_rate_already_on_the_table_is_not_a_second_concession(lang: str, draft: str, second: bool) -> None:
+    rules = {v.rule for v in validate(draft, _ROUND[lang]).violations}
+    assert ("double_concession" in rules) is second, rules

@@ -18,7 +18,8 @@ from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
 from coach.rules.lexicon import MONEY_KINDS
 from coach.rules.messages import wording
-from coach.rules.offers import amounts_in, money_in
+from coach.rules.offers import money_in
+from coach.rules.restating import restates_figures
 from coach.types import Severity, Violation
 
 if TYPE_CHECKING:
@@ -33,18 +34,6 @@ def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
     spans = [ctx.span(c) for c in ctx.clauses]
     reach = [(j.offer.span[0] if j.offer.cue is None else j.offer.cue, j.offer.span[1]) for j in judged]
     return {i for i, (s, e) in enumerate(spans) for a, b in reach if a < e and s < b}
-
-
-def _restates(ctx: DraftContext, unit: str) -> bool:
-    """The unit names only sums already on the table (the standing amount or an earlier offer):
-    it restates them, whatever the grant head reads."""
-    amounts = amounts_in(unit)
-    known = [o.amount for o in ctx.state.offers if o.amount is not None]
-    if ctx.state.standing_amount is not None:
-        known.append(ctx.state.standing_amount)
-    # the running total after the draft's own offers ("another $15 on top of the $20, so $35 in all")
-    known += [j.standing_after for j in ctx.judged if j.concession and j.standing_after is not None]
-    return bool(amounts) and all(any(abs(a - k) < 0.005 for k in known) for a in amounts)
 
 
 def _names_bare_sum(ctx: DraftContext, i: int, judged: tuple) -> bool:
@@ -187,7 +176,7 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     granted = [
         i for i in ctx.flagged("grant")
         if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not ctx.reported(i, "grant")
-        and not _restates(ctx, ctx.clauses[i].text)
+        and not restates_figures(ctx, ctx.clauses[i].text)
         and not _names_bare_sum(ctx, i, judged)
         and not entitled_unit(ctx.clauses[i].text, ctx.sentence_of(i).text)
     ]
@@ -288,7 +277,7 @@ class OverAuthority:
         out: list[Violation] = []
         for i in ctx.flagged("grant"):
             unit = ctx.clauses[i]
-            if i in read or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or _restates(ctx, unit.text):
+            if i in read or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or restates_figures(ctx, unit.text):
                 continue
             sums = money_in(unit.text)
             span = ctx.span(unit)

@@ -1,5 +1,5 @@
 """The drafts issue 10 reported passing as clean, verbatim: each must now be rejected. None of them
-is in the training data; two are still missed (strict xfail: the day one is caught, this file
+is in the training data; one is still missed (strict xfail: the day one is caught, this file
 says so and the mark goes)."""
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ CAUGHT = [
     "I'm sorry, but I can't assist with that.",
     "账单上写得很清楚，您可以自己看一下就知道了。",
     "請等待主管出來重新處理。",
+    "I'll put your supervisor on the line.",
 ]
 MISSED = [
-    "I'll put your supervisor on the line.",
     "我建议我们先尝试联系客服经理来进一步确认问题的详细情况，并根据实际情况决定是否需要进行赔偿。",
 ]
 IN_CONTEXT = [
@@ -46,7 +46,7 @@ def test_reported_draft_is_rejected(draft: str) -> None:
 
 
 @pytest.mark.parametrize("draft", MISSED)
-@pytest.mark.xfail(strict=True, reason="handing the customer to a superior in these wordings is not read yet")
+@pytest.mark.xfail(strict=True, reason="handing the customer to a superior in this wording is not read yet")
 def test_reported_draft_still_missed(draft: str) -> None:
     assert not validate(draft).ok
 

@@ -132,3 +132,67 @@ def test_fast_source_matches_the_same(pattern: str) -> None:
     texts = ["您自己没看", "是你的问题", "就按您说的办", "按您说的来", "所有损失由我们", "全部由我们", "说了三遍", "i'll do it"]
     for text in texts:
         assert [m.span() for m in re.finditer(pattern, text)] == [m.span() for m in re.finditer(fast, text)]
+
+
+@pytest.mark.parametrize(
+    ("draft", "blanked"),
+    [("退回 **36元** 到账", "退回   36元   到账"), ("## 处理结果\n好的", "   处理结果\n好的"),
+     ("__refund__ sent", "  refund   sent"), ("a_b__c and #1", "a_b__c and #1")],
+)
+def test_markdown_marks_are_blanked_in_place(draft: str, blanked: str) -> None:
+    norm = normalize(draft)
+    assert norm.text == blanked and len(norm.text) == len(draft)
+
+
+@pytest.mark.parametrize(
+    ("draft", "readings"),
+    [
+        ("非常抱歉，为您处理如下：\n- 退回话费 **36元**\n- 额外赠送流量\n\n退款3天到账。",
+         {"为您处理如下：退回话费 36元", "为您处理如下：额外赠送流量", "退款3天到账。"}),
+        ("Here's what I've done:\n\n* Refunded the $36\n* Added 5GB of data\nThanks for waiting.",
+         {"here's what i've done：refunded the $36", "here's what i've done：added 5gb of data", "thanks for waiting."}),
+        ("1. check the cable\n2. restart", {"check the cable", "restart"}),  # no lead-in: marks only
+    ],
+)
+def test_list_items_are_read_with_their_lead_in(draft: str, readings: set[str]) -> None:
+    from coach.rules.clauses import split_units
+
+    norm = normalize(draft)
+    units = split_units(norm.text)
+    got = {u.reading for u in units}
+    assert readings <= got, got
+    for u in units:  # the span is the item itself, without its mark
+        assert norm.text[u.start:u.end] == u.text and not u.text.startswith(("-", "*"))
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [("给您打9折", [("折", 9.0)]), ("15% off and $5 back", [("money", 5.0), ("%", 15.0)]),
+     ("八折", [("折", 8.0)]), ("no figures here", [])],
+)
+def test_figures_named_in_a_unit(text: str, figures: list) -> None:
+    from coach.rules.restating import figures_in
+
+    assert sorted(figures_in(normalize(text).text)) == sorted(figures)
+
+
+_ROUND = {
+    "zh": [Turn(role="customer", text="送来的菜一半都烂了"), Turn(role="agent", text="这个月的订单给您打9折。"),
+           Turn(role="customer", text="就这？")],
+    "en": [Turn(role="customer", text="Half the box was spoiled."), Turn(role="agent", text="I've taken 10% off your next delivery."),
+           Turn(role="customer", text="That's it?")],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "draft", "second"),
+    [
+        ("zh", "9折已经在您的订单上生效了，下单时就能看到。", False),  # the same rate told again
+        ("en", "The 10% off is on your account now and applies automatically.", False),
+        ("zh", "那这样，再给您打8折。", True),  # a new rate in the same round
+        ("en", "Okay, I'll make that 20% off instead.", True),
+    ],
+)
+def test_a_rate_already_on_the_table_is_not_a_second_concession(lang: str, draft: str, second: bool) -> None:
+    rules = {v.rule for v in validate(draft, _ROUND[lang]).violations}
+    assert ("double_concession" in rules) is second, rules

@@ -21,16 +21,26 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，,、：:…]+")
 _ANY_END = re.compile(r"[。！？!?；;\n，,、：:…]+|\.(?=\s|$)")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_GAPS = re.compile(r"[ \t]{2,}")
+_ITEM_NUMBER = re.compile(r"(?:^|\n)[ \t]*\d{1,2}$")
 MAX_HAN = 36
 MAX_WORDS = 22
 
 
 class Clause(NamedTuple):
-    """[start, end) of one unit in the normalised text, and its text (stripped)."""
+    """[start, end) of one unit in the normalised text, and its text (stripped). `lead` is the
+    lead-in a list item continues ("为您处理如下：" before "- 退回话费36元"): the heads read
+    `reading`, the lead-in and the item together."""
 
     start: int
     end: int
     text: str
+    lead: str = ""
+
+    @property
+    def reading(self) -> str:
+        text = self.lead + self.text if self.lead else self.text
+        return _GAPS.sub(" ", text) if "  " in text else text
 
     def within(self, other: Clause) -> bool:
         return other.start <= self.start and self.end <= other.end
@@ -43,6 +53,8 @@ def _pieces(text: str, start: int, end: int, marks: re.Pattern[str]) -> list[tup
         i = m.start()
         if text[i] in ",." and text[i + 1:i + 2].isdigit() and text[i - 1:i].isdigit():
             continue  # 1,000 and 2.5
+        if text[i] in ".)、" and _ITEM_NUMBER.search(text, 0, i):
+            continue  # "1. " numbering a list item
         out.append((pos, m.end()))
         pos = m.end()
     if pos < end:
@@ -65,7 +77,44 @@ def split_units(text: str) -> tuple[Clause, ...]:
     clauses = split_clauses(text)
     sentences = [s for s in split_sentences(text) if sum(c.within(s) for c in clauses) > 1]
     parts = [p for c in clauses for p in coordinated_parts(text, c)]
-    return clauses + tuple(sentences) + tuple(parts)
+    units = clauses + tuple(sentences) + tuple(parts)
+    items = list_items(text) if "\n" in text else ()
+    if not items:
+        return units
+    return tuple(_led(u, items) for u in units)
+
+
+_BULLET = re.compile(r"(?:[-*+•·▪●◦]|\d{1,2}[.)、])[ \t]+(?=\S)")
+_LEAD_END = re.compile(r"[:：][ \t]*$")
+_LAST_CLAUSE = re.compile(r"[^。！？!?；;，,]*$")
+
+
+def list_items(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The lines of a list that follows a lead-in ending with a colon ("我们已为您处理：" then
+    "- 升等房型" / "* 加赠一晚"), as (start, end, lead-in clause). Blank lines do not end the list;
+    any other line does."""
+    out: list[tuple[int, int, str]] = []
+    lead = ""
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        body = line.strip()
+        if not body:
+            continue
+        if lead and _BULLET.match(body):
+            out.append((start, start + len(line), lead))
+            continue
+        lead = ""
+        if _LEAD_END.search(body):
+            lead = _LAST_CLAUSE.search(body.rstrip(" \t:：")).group().strip() + "："
+    return tuple(out)
+
+
+def _led(unit: Clause, items: tuple[tuple[int, int, str], ...]) -> Clause:
+    for start, end, lead in items:
+        if start <= unit.start and unit.end <= end:
+            return unit._replace(lead=lead)
+    return unit
 
 
 @lru_cache(maxsize=1)
@@ -153,4 +202,9 @@ def _add(out: list[Clause], text: str, start: int, end: int) -> None:
     if not body or not any(ch.isalnum() for ch in body):
         return
     lead = len(raw) - len(raw.lstrip())
+    if text[:start + lead].rstrip(" \t").endswith("\n") or not text[:start + lead].strip():
+        mark = _BULLET.match(body)  # a list item's mark is not part of what it says
+        if mark and any(ch.isalnum() for ch in body[mark.end():]):
+            lead += mark.end()
+            body = body[mark.end():]
     out.append(Clause(start + lead, start + lead + len(body), body))

@@ -18,7 +18,8 @@ from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
 from coach.rules.lexicon import MONEY_KINDS
 from coach.rules.messages import wording
-from coach.rules.offers import amounts_in, money_in
+from coach.rules.offers import money_in
+from coach.rules.restating import restates_figures
 from coach.types import Severity, Violation
 
 if TYPE_CHECKING:
@@ -33,18 +34,6 @@ def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
     spans = [ctx.span(c) for c in ctx.clauses]
     reach = [(j.offer.span[0] if j.offer.cue is None else j.offer.cue, j.offer.span[1]) for j in judged]
     return {i for i, (s, e) in enumerate(spans) for a, b in reach if a < e and s < b}
-
-
-def _restates(ctx: DraftContext, unit: str) -> bool:
-    """The unit names only sums already on the table (the standing amount or an earlier offer):
-    it restates them, whatever the grant head reads."""
-    amounts = amounts_in(unit)
-    known = [o.amount for o in ctx.state.offers if o.amount is not None]
-    if ctx.state.standing_amount is not None:
-        known.append(ctx.state.standing_amount)
-    # the running total after the draft's own offers ("another $15 on top of the $20, so $35 in all")
-    known += [j.standing_after for j in ctx.judged if j.concession and j.standing_after is not None]
-    return bool(amounts) and all(any(abs(a - k) < 0.005 for k in known) for a in amounts)
 
 
 def _names_bare_sum(ctx: DraftContext, i: int, judged: tuple) -> bool:
@@ -112,6 +101,29 @@ def _gave_in(ctx: DraftContext, judged: tuple) -> list[int]:
     return [i for i in hits if not any(k != i and _same_sentence(ctx, i, k) and k < i for k in hits)]
 
 
+def _given_in_sentences(ctx: DraftContext, judged: tuple) -> list[tuple[int, int]]:
+    """The sentences (spans of the draft) in which the reader found the draft giving in."""
+    out = []
+    for j in judged:
+        if j.concession and j.offer.kind == "capitulation":
+            a = j.offer.span[0]
+            holding = [i for i, u in enumerate(ctx.clauses) if ctx.span(u)[0] <= a < ctx.span(u)[1]]
+            if holding:
+                out.append(ctx.span(ctx.sentence_of(holding[0])))
+    return out
+
+
+def _withheld(ctx: DraftContext, j) -> bool:  # noqa: ANN001 (a Judged)
+    """The offer is named in a clause that says the agent cannot give it ("I'm not allowed to
+    issue any more credits on top of a refund"): the authority head reads the clause and the grant
+    head does not. Not a concession (the exposure is authority_exposure's)."""
+    if ctx.signals is None or "authority" not in ctx.heads:
+        return False
+    a = j.offer.span[0]
+    leaves = [i for i, u in enumerate(ctx.clauses) if ctx.leaf(i) and ctx.span(u)[0] <= a < ctx.span(u)[1]]
+    return bool(leaves) and all(ctx.fires("authority", i) and not ctx.fires("grant", i) for i in leaves)
+
+
 def _same_sentence(ctx: DraftContext, i: int, k: int) -> bool:
     return ctx.sentence_of(i) == ctx.sentence_of(k)
 
@@ -144,14 +156,16 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     """What the draft gives, in order: ("offer", span) for each new concession (the offer
     reader's, plus units the grant head reads that the reader did not), ("invite", span) for each
     invitation to ask for more. Spans index the original draft."""
-    judged = ctx.judged if ctx.lexical else ()
+    judged = tuple(j for j in ctx.judged if not _withheld(ctx, j)) if ctx.lexical else ()
     read = _units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
     gave_in = _gave_in(ctx, judged)
-    sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in]
+    sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in] + _given_in_sentences(ctx, judged)
     units: list[tuple[tuple[int, int], str]] = [
         (j.offer.span, "offer") for j in judged
-        if j.concession and not any(s <= j.offer.span[0] < e for s, e in sentences)  # given in, with its form
-    ]
+        if j.concession and (j.offer.kind == "capitulation" or j.offer.mode == "increment"
+                             or not any(s <= j.offer.span[0] < e for s, e in sentences))
+    ]  # giving in is one concession with the form its sentence gives it ("您说多少就多少，200元马上安排"),
+    # not with a benefit added to it ("您说多少就多少，另外再送您一张代金券")
     units += [(ctx.span(ctx.clauses[i]), "offer") for i in gave_in]
     read |= {i for i in range(len(ctx.clauses)) if any(_same_sentence(ctx, i, k) for k in gave_in)}
     for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
@@ -161,7 +175,8 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
             units.append((spans, "offer"))
     granted = [
         i for i in ctx.flagged("grant")
-        if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not _restates(ctx, ctx.clauses[i].text)
+        if i not in read and not ctx.quoted(*ctx.clauses[i][:2]) and not ctx.reported(i, "grant")
+        and not restates_figures(ctx, ctx.clauses[i].text)
         and not _names_bare_sum(ctx, i, judged)
         and not entitled_unit(ctx.clauses[i].text, ctx.sentence_of(i).text)
     ]
@@ -262,7 +277,7 @@ class OverAuthority:
         out: list[Violation] = []
         for i in ctx.flagged("grant"):
             unit = ctx.clauses[i]
-            if i in read or ctx.quoted(unit.start, unit.end) or _restates(ctx, unit.text):
+            if i in read or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or restates_figures(ctx, unit.text):
                 continue
             sums = money_in(unit.text)
             span = ctx.span(unit)

@@ -61,8 +61,25 @@ def _fold(text: str) -> str:
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]")
 
 
+# Markdown's emphasis and heading marks say nothing a reader hears ("退回 **36元**"): blanked, with
+# spaces of the same length so that spans still map (the markup rule reads the draft itself).
+_MARKS = re.compile(r"(\*\*|__)(?=\S)(?:(?!\1).)+?(?<=\S)\1|(?m:^[ \t]{0,3}#{1,6}(?=[ \t]))")
+
+
+def _unmark(norm: Normalized) -> Normalized:
+    text = norm.text
+    if "**" not in text and "__" not in text and "#" not in text:
+        return norm
+    out = _MARKS.sub(lambda m: " " * len(m.group()) if m.group(1) is None else "  " + m.group()[2:-2] + "  ", text)
+    return norm if out == text else Normalized(norm.original, out, norm.index)
+
+
 def normalize(text: str) -> Normalized:
     """The matching form of `text` (see the module docstring)."""
+    return _unmark(_normalize(text))
+
+
+def _normalize(text: str) -> Normalized:
     if _INVISIBLE.search(text):
         return _slow(text)
     if text.isascii():

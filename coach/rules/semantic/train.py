@@ -30,6 +30,7 @@ from coach.rules.normalize import normalize
 from coach.rules.semantic.encoder import Encoder, UseEncoder
 from coach.rules.semantic.heads import HEADS, Heads
 from coach.rules.semantic.ngrams import ngram_features
+from coach.rules.semantic.votes import piece_key, settle
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA = ROOT / "tests" / "data" / "rules" / "train"
@@ -84,8 +85,10 @@ def count_grants(rows: list[dict]) -> list[dict]:
 
 
 def load_rows(folder: Path) -> list[dict]:
-    rows: list[dict] = []
-    seen: set[str] = set()
+    """Every piece once (keyed by votes.piece_key, first seen kept), with `labels`: each head's
+    majority over the labels all writers gave it."""
+    first: dict[str, dict] = {}
+    votes: dict[str, list[dict[str, int | None]]] = {}
     for path in sorted(folder.glob("*.jsonl")):
         parsed = []
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -97,13 +100,15 @@ def load_rows(folder: Path) -> list[dict]:
                 raise SystemExit(f"{path.name}:{number}: not JSON ({exc})") from None
             parsed.append({**row, "norm": normalize(str(row.get("text", ""))).text.strip()})
         for row in count_grants(parsed):
-            text = row["norm"]
-            if text and text not in seen:
-                seen.add(text)
+            key = piece_key(row["norm"])
+            if not key:
+                continue
+            votes.setdefault(key, []).append(labels_of(row))
+            if key not in first:
                 # Pieces of one reply share a split (a sentence holds its clauses).
-                group = f"{path.stem}/{row['reply']}" if row.get("reply") else text
-                rows.append({**row, "group": group})
-    return rows
+                group = f"{path.stem}/{row['reply']}" if row.get("reply") else row["norm"]
+                first[key] = {**row, "group": group}
+    return [{**row, "labels": settle(votes[key])} for key, row in first.items()]
 
 
 def is_validation(text: str) -> bool:
@@ -164,7 +169,7 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
     encoded = time.perf_counter() - started
     val = np.array([is_validation(r["group"]) for r in rows])
     gamma = 1.0 / (x.shape[1] * float(x[~val].var()))
-    labels = [labels_of(r) for r in rows]
+    labels = [r["labels"] for r in rows]
     texts = [r["norm"] for r in rows]
     f = ngram_features(texts)
     models, linear, used = [], [], []

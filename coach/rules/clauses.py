@@ -129,8 +129,10 @@ def coordinated_parts(text: str, clause: Clause) -> list[Clause]:
     """A clause joined by a coordinating word ("…费用，并且额外赠送…", "refund x and add y") as its
     two parts, when both are long enough to mean something alone; else nothing."""
     for m in _coordination().finditer(text, clause.start, clause.end):
-        # the coordinating word itself is no content: "and other customers" is a noun phrase's tail
-        left, right = text[clause.start:m.start()], text[m.end():clause.end]
+        # an English coordinating word is not one of the words a part needs ("and other customers"
+        # is a noun phrase's tail); Chinese parts are measured in characters, the word's included
+        left = text[clause.start:m.start()]
+        right = text[m.end() if m.group(0).isascii() else m.start():clause.end]
         if _meaningful(left) and _meaningful(right):
             out: list[Clause] = []
             _add(out, text, clause.start, m.start())

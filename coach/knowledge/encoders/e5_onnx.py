@@ -19,10 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+
 from coach.knowledge.encoders.e5_file import E5Weights
 from coach.knowledge.encoders.e5_numpy import _layer_norm
 from coach.knowledge.encoders.e5_tokenizer import UnigramTokenizer
 from coach.knowledge.encoders.e5_numpy import windows
+from coach.knowledge.encoders.quantize import quantize_int8
 
 log = logging.getLogger("coach.knowledge")
 
@@ -124,12 +126,7 @@ def build_model_file(w: E5Weights, folder: Path, precision: str = "int8") -> Pat
     try:
         onnx.save(_graph(w), tmp)
         if precision == "int8":
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            fd, q = tempfile.mkstemp(prefix=".quant-", suffix=".onnx", dir=folder)
-            os.close(fd)
-            quantize_dynamic(tmp, q, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
-            os.replace(q, tmp)
+            quantize_int8(Path(tmp), folder)
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.knowledge.encoders.quantize import quantize_int8
+
 log = logging.getLogger("coach.knowledge")
 
 ORDERS = ((2, 0), (3, 1), (5, 2))  # the package's n-gram branches: (n, tokens of left context)
@@ -127,13 +129,7 @@ def build_model_file(be, folder: Path, precision: str = "int8") -> Path:  # noqa
     try:
         onnx.save(_graph(be), tmp)
         if precision == "int8":
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            fd, q = tempfile.mkstemp(prefix=".quant-", suffix=".onnx", dir=folder)
-            os.close(fd)
-            quantize_dynamic(tmp, q, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
-                             nodes_to_exclude=FLOAT_NODES)
-            os.replace(q, tmp)
+            quantize_int8(Path(tmp), folder, FLOAT_NODES)
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -19,11 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-
 from coach.knowledge.encoders.e5_file import E5Weights
-from coach.knowledge.encoders.e5_numpy import _layer_norm
+from coach.knowledge.encoders.e5_numpy import _layer_norm, windows
 from coach.knowledge.encoders.e5_tokenizer import UnigramTokenizer
-from coach.knowledge.encoders.e5_numpy import windows
 from coach.knowledge.encoders.quantize import quantize_int8
 
 log = logging.getLogger("coach.knowledge")

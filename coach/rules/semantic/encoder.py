@@ -80,12 +80,8 @@ class UseEncoder:
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
-        if self._graph is not None:
-            return self._graph.encode_each(list(texts))
-        return np.asarray(model.encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+        graph = self.graph if texts else None  # an empty call loads nothing
+        return graph.encode_each(list(texts)) if graph is not None else self.encode_package(texts)
 
     def encode_package(self, texts: Sequence[str]) -> np.ndarray:
         """The package's own numpy pass (the passages' stored vectors were made with it)."""

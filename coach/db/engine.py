@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlite3
+
 from sqlalchemy import Engine, create_engine, event
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from coach.db.url import DatabaseTarget
 from coach.errors import ConfigError
@@ -51,9 +54,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        # Switching a new file to WAL takes a lock that SQLite does not wait for through the busy
+        # timeout: several workers opening one new file at once retry here within the same budget.
+        for attempt in Retrying(retry=retry_if_exception(_locked), stop=stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
+                                wait=wait_random_exponential(multiplier=0.005, max=0.2), reraise=True):
+            with attempt:
+                cursor.execute("PRAGMA journal_mode = WAL")
     finally:
         cursor.close()
+
+
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
 
 def _sqlite_begin(connection: Any) -> None:

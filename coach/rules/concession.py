@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 from coach.rules.base import violation
 from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
+from coach.rules.implied import implied_sums
 from coach.rules.lexicon import MONEY_KINDS
 from coach.rules.messages import wording
+from coach.rules.normalize import normalize
 from coach.rules.offers import money_in
 from coach.rules.restating import restates_figures
 from coach.types import Severity, Violation
@@ -38,13 +40,16 @@ def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
 
 def _names_bare_sum(ctx: DraftContext, i: int, judged: tuple) -> bool:
     """The flagged unit names no sum while its sentence holds an offer the reader read as a bare
-    sum: the sum is the amount of this unit's benefit ("we're refunding the whole stay, $640"),
-    one concession, not two."""
+    sum whose offer cue lies in this unit: the sum is the amount of this unit's benefit ("we're
+    refunding the whole stay, $640"), one concession, not two. (A unit beside a sum offered in a
+    clause of its own, "已经加咗8,000里数，酒店费用我哋亦会补返$1,200", gives something else.)"""
     parent = ctx.parents[i] if ctx.parents else -1
     if parent < 0 or money_in(ctx.clauses[i].text):
         return False
     s, e = ctx.span(ctx.clauses[parent])
-    return any(j.offer.kind == "money" and s <= j.offer.span[0] < e for j in judged)
+    us, ue = ctx.span(ctx.clauses[i])
+    return any(j.offer.kind == "money" and s <= j.offer.span[0] < e and j.offer.cue is not None and us <= j.offer.cue < ue
+               for j in judged)
 
 
 def _more_in_sentences(ctx: DraftContext, units: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], str]]:
@@ -266,7 +271,36 @@ class OverAuthority:
             if over_single or over_total:
                 message, hint = wording(self.id, "default", ctx.reader_script)
                 out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
-        return out + self._granted_above(ctx, cap.amount, cap.currency, [v.span for v in out])
+        out += self._granted_above(ctx, cap.amount, cap.currency, [v.span for v in out])
+        return out + self._implied_above(ctx, cap.amount, cap.currency, [v.span for v in out])
+
+    def _implied_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
+        """A sentence that gives a share of a price or a monthly sum for months (implied.py) whose
+        sum passes the cap: the sentence holds a new concession or a unit the grant head flags."""
+        granted = {id(ctx.sentence_of(i)) for i in ctx.flagged("grant")}
+        context: list[str] | None = None
+        out: list[Violation] = []
+        for i, unit in enumerate(ctx.clauses):
+            if ctx.parents and ctx.parents[i] >= 0:
+                continue  # sentences only
+            span = ctx.span(unit)
+            new = [j.offer for j in ctx.judged if j.concession and j.offer.kind != "capitulation"
+                   and span[0] <= j.offer.span[0] < span[1]]
+            if not new and id(unit) not in granted:
+                continue
+            if ctx.quoted(unit.start, unit.end) or any(s < span[1] and span[0] < e for s, e in taken):
+                continue
+            if context is None:
+                context = [normalize(t.text).text for t in ctx.turns if t.role == "customer"]
+            if new and all(o.amount is not None for o in new):
+                continue  # the sums given are written ("全部退给您50元"): the reader has judged them
+            refunds = any(o.kind == "refund" and o.amount is None for o in new)
+            sums = implied_sums(unit.text, context, refunds=refunds)
+            if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
+                message, hint = wording(self.id, "default", ctx.reader_script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
+                taken.append(span)
+        return out
 
 
     def _granted_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:

@@ -11,7 +11,7 @@ import re
 from coach.rules.markers import Vocabulary
 from coach.rules.prefilter import gate
 from coach.rules.regex_tools import fast_source, split_alternatives
-from coach.rules.numerals import CHINESE_NUMERAL_CHARS
+from coach.rules.numerals import CHINESE_NUMERAL_CHARS, ENGLISH_NUMBER
 
 _CN = f"[{CHINESE_NUMERAL_CHARS}]+"
 _DIG = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -20,9 +20,12 @@ NUM = f"(?:{_DIG}|{_CN})"
 # by a charset test), parsed afterwards by numerals.parse_number.
 _NUMTOK = f"[0-9{CHINESE_NUMERAL_CHARS}][0-9{CHINESE_NUMERAL_CHARS},.]*"
 
+# Sentence particles and adverbs that may follow a sum ("给你一千块总可以了吧", "补你50块吧", "给你200，
+# 满意了吧", "500就500"): after "块" they show it is money, not a measure word before a noun.
+_PARTICLE = "吧呢啊呀了嘛啦喇咯总就都也还给作当补"
 # Units after a number. "块" is money only when not a measure word ("两块电池"): it must be followed
-# by money words or by no Han character at all.
-_CNY_AFTER = r"(?:块钱|元钱|元|圆|块(?=钱|的|红包|代金|优惠|现金|补|券|[^\u4e00-\u9fff]|$)|人民币|rmb|cny|yuan|kuai)"
+# by money words, a particle or no Han character at all.
+_CNY_AFTER = rf"(?:块钱|元钱|元|圆|块(?=钱|的|红包|代金|优惠|现金|券|[{_PARTICLE}]|[^\u4e00-\u9fff]|$)|人民币|rmb|cny|yuan|kuai)"
 _USD_AFTER = r"(?:美元|美金|刀(?![\u4e00-\u9fff])|usd|dollars?|bucks)"
 _CNY_BEFORE = r"(?:¥|rmb\s?|cny\s?|人民币)"
 _USD_BEFORE = r"(?:us\$|\$|usd\s?)"
@@ -31,12 +34,23 @@ _USD_BEFORE = r"(?:us\$|\$|usd\s?)"
 # Australian and Singapore dollars).
 OTHER_BEFORE = {"hk$": "HKD", "nt$": "TWD", "£": "GBP", "€": "EUR", "a$": "AUD", "au$": "AUD", "s$": "SGD",
                 "hkd": "HKD", "twd": "TWD", "gbp": "GBP", "eur": "EUR", "aud": "AUD", "sgd": "SGD"}
-OTHER_AFTER = {"港元": "HKD", "港币": "HKD", "港纸": "HKD", "蚊": "HKD", "新台币": "TWD", "台币": "TWD", "英镑": "GBP",
+OTHER_AFTER = {"旧水": "HKD", "港元": "HKD", "港币": "HKD", "港纸": "HKD", "蚊": "HKD", "新台币": "TWD", "台币": "TWD", "英镑": "GBP",
                "欧元": "EUR", "pounds": "GBP", "pound": "GBP", "quid": "GBP", "euros": "EUR", "euro": "EUR",
                "hkd": "HKD", "twd": "TWD", "gbp": "GBP", "eur": "EUR", "aud": "AUD", "sgd": "SGD"}
 _OTHER_BEFORE = "|".join(re.escape(k) + (r"\s?" if k.isalpha() else "") for k in sorted(OTHER_BEFORE, key=len, reverse=True))
 _OTHER_AFTER = "|".join(re.escape(k) + (r"\b" if k.isascii() else "") for k in sorted(OTHER_AFTER, key=len, reverse=True))
-MONEY_BEFORE = re.compile(rf"(?P<cur>{_OTHER_BEFORE}|¥|us\$|\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?)")
+# Hong Kong slang: "一旧水" is a hundred dollars.
+UNIT_MULTIPLIER = {"旧水": 100}
+# A currency named before a sum written with a yuan unit ("港币伍佰元正", "新台币500元").
+CURRENCY_BEFORE_WORD = {"港币": "HKD", "港元": "HKD", "港纸": "HKD", "新台币": "TWD", "台币": "TWD", "美元": "USD",
+                        "美金": "USD", "欧元": "EUR", "英镑": "GBP"}
+MONEY_BEFORE = re.compile(rf"(?P<cur>{_OTHER_BEFORE}|¥|us\$|\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?(?:k\b)?)")
+# English number words before a currency word ("a hundred and twenty dollars", "fifty quid").
+MONEY_WORDS = re.compile(rf"(?P<n>{ENGLISH_NUMBER})\s*(?:(?P<oth>pounds?|quid|euros?)\b|(?P<usd>dollars?|bucks)\b)")
+# A bare sum given without a unit, right after a giving verb and before the clause ends or a
+# particle ("给你200，", "给您补1500。"), or accepted in the customer's own figure ("500就500").
+BARE_SUM = re.compile(rf"(?:给(?:您|你)(?:补|赔)?|补(?:您|你|给您|给你)?|赔(?:您|你|给您|给你)?)\s*(?P<n>\d+(?:\.\d+)?)(?=\s*(?:[，。！？,.!?；;~]|$|[{_PARTICLE}]))"
+                      rf"|(?P<same>\d+(?:\.\d+)?)就(?P=same)(?![\d.])")
 MONEY_AFTER = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:(?P<oth>{_OTHER_AFTER})|(?P<cny>{_CNY_AFTER})|(?P<usd>{_USD_AFTER}))")
 USD_MARKS = frozenset({"$", "us$", "usd"})
 POINTS = re.compile(rf"(?P<n>{_NUMTOK})\s*(?:个)?(?:积分|点数|点红利|points?\b)")
@@ -57,7 +71,7 @@ FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("voucher", r"代金券|优惠券|抵用券|购物券|现金券|礼券|折扣券|礼品卡|折价券|抵用金|购物金|无门槛券|满减券|券|\bvouchers?\b|\bcoupons?\b|gift ?cards?"),
         ("red_packet", r"红包|red (?:packet|envelope)s?"),
         ("credit", r"账户余额|余额|储值金|回馈金|store credit|account credit|\bcredit\b"),
-        ("refund", r"退款|退费|退还|退回|退您|退给您|退(?:运|邮)费|退差价|\brefund(?:ed)?\b|money back"),
+        ("refund", r"退款|退费|退还|退回|退返|退您|退给您|退(?:运|邮)费|退差价|\brefund(?:ed)?\b|money back"),
         ("cash", r"现金|打到您的?(?:银行卡|支付宝|微信)|\bcash\b"),
     )
 )
@@ -91,12 +105,23 @@ CUE = (
     r"\bi(?:'ll| will| can| could| would|'d| am going to|'m going to)\b|\bwe(?:'ll| will| can| could| would|'d| are going to|'re going to)\b|"
     r"\blet me\b|\boffer\b|\bgive you\b|\bsend you\b|\b(?:also|then|and) (?:send|give|add|include|refund|issue)\b|\bissue\b|\bhappy to\b|\bglad to\b|\bhow about\b|"
     r"\byou(?:'ll| will) (?:get|receive|have)\b|\bi(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded)\b|\bwe(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded)\b|"
-    r"\bcredit(?:ed)? (?:you|your)\b|\brefund you\b|\bcover\b|\barrange\b|\bprovide\b|\bon top\b"
+    r"\bcredit(?:ed)? (?:you|your)\b|\brefund you\b|\bcover\b|\barrange\b|\bprovide\b|\bon top\b|"
+    r"俾你|畀你|我哋会|我哋将|补返|退返|赔返|"  # written Cantonese: give you, we will, give back
+    r"向(?:您|你|阁下)(?:支付|赔付|发放|退还|补偿)"  # formal: "将向阁下支付…"
 )
 # Cues that are also the customer's words ("您要求赔偿"): they do not undo a quoted demand.
 WEAK_CUES = frozenset({"补偿", "赔偿", "申请", "提供", "争取", "承担", "报销", "offer", "cover", "provide"})
 # The agent giving, right after the benefit ("20元补偿给您", "$10 credit to you").
-CUE_AFTER = r"给您|给你|补给您|补偿给您|发给您|to you|for you|on us|on the house"
+CUE_AFTER = r"给您|给你|补给您|补偿给您|发给您|俾你|畀你|to you|for you|on us|on the house"
+# The benefit named first and given later in its clause, in the passive ("a payment of €120 will be
+# transferred to your account", "399元会原路退回到您的账户").
+CUE_LATER = (
+    r"\bwill be (?:transferred|credited|refunded|paid|sent|issued|added|deposited|reimbursed|returned|applied)\b|"
+    r"\b(?:has|have) (?:now )?been (?:transferred|credited|refunded|paid|issued|added|deposited|reimbursed|applied)\b|"
+    r"(?:会|将)(?:在[^，。,]{0,8})?(?:原路|直接|全部|全额)?(?:退回|退还|返还|退到|打到|转到|转入|存入|汇入|汇到|到账)"
+)
+# Whose the sum is, just before it: the customer's own ("您的200元退款会原路退回"), not given.
+POSSESSED = re.compile(r"(?:您的|你的|\byour\b)[^，。,.;]{0,16}$")
 NEGATION = (
     r"不能|不会|不可以|不可能|无法|没法|没办法|没有办法|不予|不给|不提供|不退|不再|不行|不支持|不包括|不属于|不在|不享受|未能|拒绝|"
     r"不了|不能够|不符合|\bcan't\b|\bcannot\b|\bcan not\b|\bwon't\b|\bwill not\b|\bunable\b|\bnot able\b|\bnot possible\b|"
@@ -117,7 +142,7 @@ RESTATE_BEFORE = r"\bon top of (?:the|your|that|what)\b|在原有的|在原来�
 RESTATE_AFTER = r"基础上|基础之上|\bfrom before\b|\bwe (?:already )?(?:offered|agreed)\b|\bstill\b|\bremains?\b|\bstands\b"
 INCREMENT = r"再|加|另外|另|额外|多|追加|加送|\badditional\b|\bextra\b|\banother\b|\bmore\b|\bon top\b|\bas well\b|\balso\b"
 TOTAL = (
-    r"一共|总共|合计|共计|总计|累计|加起来|提高到|提到|增加到|涨到|调整到|调整为|提升到|"
+    r"一共|总共|合计|共计|总计|累计|加起来|提高到|提到|增加到|加到|涨到|调整到|调整为|提升到|"
     r"\bin total\b|\baltogether\b|\btotal of\b|\bbring(?:ing)? (?:it|that|the total) to\b|\b(?:raise|increase|bump)(?:d)? (?:it|that|this|the offer|your compensation)(?: up)? to\b"
 )
 # Where a clause ends: offers, cues and negations are read within one clause. "," inside "1,000"
@@ -125,7 +150,7 @@ TOTAL = (
 CLAUSE_END = re.compile(r"[。！？!?；;，\n,.]")
 
 VOCAB = Vocabulary({
-    "cue": CUE, "cue_after": CUE_AFTER, "negation": NEGATION, "demand": DEMAND, "restate": RESTATE,
+    "cue": CUE, "cue_after": CUE_AFTER, "cue_later": CUE_LATER, "negation": NEGATION, "demand": DEMAND, "restate": RESTATE,
     "restate_before": RESTATE_BEFORE, "restate_after": RESTATE_AFTER,
     "increment": INCREMENT, "total": TOTAL,
     **{f"benefit:{kind}": p.pattern for kind, p in BENEFITS},
@@ -142,6 +167,8 @@ FORM_TAGS = {f"form:{k}": k for k, _ in FORMS}
 # --- Gated regex mentions (prefilter.py) ------------------------------------------------------
 MONEY_BEFORE_G = gate(MONEY_BEFORE)
 MONEY_AFTER_G = gate(MONEY_AFTER)
+MONEY_WORDS_G = gate(MONEY_WORDS)
+BARE_SUM_G = gate(BARE_SUM)
 SUM_EQUALS = ("=", "等于", "一共", "总共", "合计", "共", "equals", "makes", "comes to")
 POINTS_G = gate(POINTS)
 DISCOUNT_G = gate(DISCOUNT)
@@ -150,7 +177,7 @@ SUM_CUR_G = gate(SUM_CUR)
 # Registry gates of every benefit or form wording: when none is active, a text offers nothing.
 _BENEFIT_GATES = [gate(alt) for _, p in (*BENEFITS, *FORMS) for alt in split_alternatives(fast_source(p.pattern)) if alt]
 MENTION_GATE_IDS = frozenset(
-    g.id for g in (MONEY_BEFORE_G, MONEY_AFTER_G, POINTS_G, DISCOUNT_G, SUM_G, SUM_CUR_G, *_BENEFIT_GATES)
+    g.id for g in (MONEY_BEFORE_G, MONEY_AFTER_G, MONEY_WORDS_G, BARE_SUM_G, POINTS_G, DISCOUNT_G, SUM_G, SUM_CUR_G, *_BENEFIT_GATES)
 )
 # Wordings that carry their own offer cue ("给您免了"): offered without looking further back.
 SELF_OFFERING = re.compile(r"给您|帮您|为您|由我们|我们来|送您|送你")

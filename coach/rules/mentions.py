@@ -36,6 +36,10 @@ def mentions_in(t: str, active: frozenset[int], hits: Hits) -> list[Mention]:
         _amounts(t, lx.MONEY_BEFORE.finditer(t), hits, taken, out)
     if lx.MONEY_AFTER_G.id in active:
         _amounts(t, lx.MONEY_AFTER.finditer(t), hits, taken, out)
+    if lx.MONEY_WORDS_G.id in active:
+        _amounts(t, lx.MONEY_WORDS.finditer(t), hits, taken, out)
+    if lx.BARE_SUM_G.id in active:
+        _bare(lx.BARE_SUM.finditer(t), taken, out)
     amounts = list(taken)  # form words next to an amount belong to it
     if lx.POINTS_G.id in active:
         for m in lx.POINTS.finditer(t):
@@ -92,6 +96,18 @@ def _amounts(t: str, matches: Iterable[re.Match[str]], hits: Hits, taken: list[t
         out.append(Mention(kind, amount, currency, m.start(), end))
 
 
+def _bare(matches: Iterable[re.Match[str]], taken: list[tuple[int, int]], out: list[Mention]) -> None:
+    """Sums without a unit (lexicon.BARE_SUM): money in no stated currency, offered by the giving
+    verb before them or, in "500就500", by the acceptance itself."""
+    for m in matches:
+        group = "n" if m.group("n") else "same"
+        start, end = m.start(group), m.end(group)
+        if not is_free(taken, start, end):
+            continue
+        taken.append((start, end))
+        out.append(Mention("money", parse_number(m.group(group)), None, start, end, inherent=group == "same"))
+
+
 def _near_taken(t: str, taken: list[tuple[int, int]], s: int, e: int, kind: str) -> bool:
     """A form word or 补偿 next to an amount, in the same clause, belongs to that amount's offer
     ("20元代金券", "补偿20元", "refund the full $120"), and so does a gift word just before one."""
@@ -108,9 +124,17 @@ def _near_taken(t: str, taken: list[tuple[int, int]], s: int, e: int, kind: str)
 def money_value(m: re.Match[str]) -> tuple[float | None, str | None]:
     groups = m.groupdict()
     amount = parse_number(m.group("n").rstrip(",."))
-    if groups.get("oth"):
-        return amount, lx.OTHER_AFTER[groups["oth"]]
+    oth = groups.get("oth")
+    if oth:
+        if amount is not None and oth in lx.UNIT_MULTIPLIER:
+            amount *= lx.UNIT_MULTIPLIER[oth]
+        return amount, lx.OTHER_AFTER[oth]
     cur = (groups.get("cur") or "").strip()
+    if groups.get("cny"):
+        before = m.string[max(0, m.start() - 4):m.start()].rstrip()
+        for word, currency in lx.CURRENCY_BEFORE_WORD.items():
+            if before.endswith(word):
+                return amount, currency
     if cur in lx.OTHER_BEFORE:
         return amount, lx.OTHER_BEFORE[cur]
     if groups.get("usd") or cur in lx.USD_MARKS:

@@ -12,6 +12,37 @@ _BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
 
 CHINESE_NUMERAL_CHARS = "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS)
 
+# English number words ("a hundred and twenty", "fifty", "two thousand five hundred").
+_EN_ONES = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_EN_SCALES = {"hundred": 100, "thousand": 1000, "grand": 1000}
+_EN_WORD = "|".join(sorted((*_EN_ONES, *_EN_SCALES), key=len, reverse=True))
+# A run of number words as money reads it: it must hold a word other than "a" ("a hundred").
+ENGLISH_NUMBER = rf"\b(?:(?:{_EN_WORD})(?:[\s-]+(?:and[\s-]+)?|(?=\s*[^a-z])))+"
+# A multiplier written after digits: "$1.2k", "2.5k".
+_SUFFIXES = {"k": 1000}
+
+
+def parse_english(text: str) -> float | None:
+    """Value of English number words ("a hundred and twenty" 120, "fifty" 50), else None."""
+    words = [w for w in text.replace("-", " ").split() if w != "and"]
+    if not words or words == ["a"] or any(w not in _EN_ONES and w not in _EN_SCALES for w in words):
+        return None
+    total = current = 0
+    for w in words:
+        if w in _EN_ONES:
+            current += _EN_ONES[w]
+        elif w == "hundred":
+            current = (current or 1) * 100
+        else:
+            total += (current or 1) * _EN_SCALES[w]
+            current = 0
+    return float(total + current)
+
 
 def parse_chinese(text: str) -> float | None:
     """Value of a Chinese numeral ("三十" 30, "一百二" 120, "两千五百" 2500, "二〇" 20), else None."""
@@ -50,9 +81,13 @@ def parse_chinese(text: str) -> float | None:
 
 def parse_number(text: str) -> float | None:
     """Digits ("1,200.50") or Chinese numerals; None when it is neither."""
+    if text[:1].isalpha() and text.isascii():
+        return parse_english(text.strip())
     cleaned = text.replace(",", "").replace(" ", "")
     if not cleaned:
         return None
+    if cleaned[-1] in _SUFFIXES and cleaned[:-1].replace(".", "", 1).isdigit():
+        return float(cleaned[:-1]) * _SUFFIXES[cleaned[-1]]
     try:
         return float(cleaned)
     except ValueError:

@@ -9,6 +9,7 @@ the cue and the benefit, and it is not the customer's own demand quoted back. Wh
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from typing import Literal, NamedTuple
 
@@ -19,6 +20,7 @@ from coach.rules.mentions import Mention, is_free, mentions_in, money_value
 from coach.rules.prefilter import REGISTRY
 
 Mode = Literal["plain", "increment", "total", "restate"]
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
 
 
 class FoundOffer(NamedTuple):
@@ -50,15 +52,18 @@ def amounts_in(norm_text: str) -> list[float]:
 def money_in(norm_text: str) -> list[tuple[float, str]]:
     """Every sum of money written in a normalised text, with its currency, in order of appearance;
     a stretch read both ways ("$20 元") counts once."""
-    found: list[tuple[int, float, str]] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in (lx.MONEY_BEFORE, lx.MONEY_AFTER):
+    return [(amount, currency) for amount, currency, _, _ in money_spans(norm_text)]
+
+
+def money_spans(norm_text: str) -> list[tuple[float, str, int, int]]:
+    """money_in() with each sum's [start, end) in the normalised text."""
+    found: list[tuple[float, str, int, int]] = []
+    for pattern in (lx.MONEY_BEFORE, lx.MONEY_AFTER, lx.MONEY_WORDS):
         for m in pattern.finditer(norm_text):
             amount, currency = money_value(m)
-            if amount is not None and is_free(taken, m.start(), m.end()):
-                taken.append((m.start(), m.end()))
-                found.append((m.start(), amount, currency or "CNY"))
-    return [(amount, currency) for _, amount, currency in sorted(found)]
+            if amount is not None and is_free([(s, e) for _, _, s, e in found], m.start(), m.end()):
+                found.append((amount, currency or "CNY", m.start(), m.end()))
+    return sorted(found, key=lambda x: x[2])
 
 
 class MoneyMention(NamedTuple):
@@ -103,12 +108,21 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
         return []
     ends = clause_ends(t)
     found: list[FoundOffer] = []
+    found_end: list[int] = []
     for m in mentions:
         c_start, c_end = _clause(ends, m.start, len(t))
         w_start = max(c_start, m.start - (60 if t[m.start:m.start + 1].isascii() else 40))
         before = hits.within(w_start, m.start, "")
         after = hits.within(m.end, m.end + 12, "")
-        cue = m.start if m.inherent else _offered(t, before, after, w_start, m.start, m.end)
+        cue = m.start if m.inherent or _gives_itself(hits, m) else _offered(t, before, after, w_start, m.start, m.end)
+        if cue is None and m.amount is not None and _given_later(t, hits, m, c_end):
+            # "给您办理全额退款，399元会原路退回": the amount of the refund offered before it. (A sum
+            # given only in the passive, with no offer before it, is left alone: that is how
+            # drafts restate where money already given goes, "这120元会原路退回".)
+            blank = _amountless_before(found, found_end, t, m.start)
+            if blank is not None:
+                found[blank] = found[blank]._replace(amount=m.amount, currency=m.currency)
+            continue
         if cue is None:
             continue
         if m.kind == "capitulation" and any("negation" in h.tags and h.start >= m.start - 6 for h in before):
@@ -117,7 +131,36 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
         start, end = norm.span(m.start, m.end)
         found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end],
                                 norm.span(min(cue, m.start), m.end)[0]))
+        found_end.append(m.end)
     return found
+
+
+def _amountless_before(found: list[FoundOffer], ends: list[int], t: str, pos: int) -> int | None:
+    """The last offer found before `pos` (normalised) in the same sentence that is money in some
+    form without an amount, if any. `ends`: where each found offer ends in the normalised text."""
+    for k in range(len(found) - 1, -1, -1):
+        o = found[k]
+        if o.kind in lx.MONEY_KINDS and o.amount is None and not _SENTENCE_END.search(t, ends[k], pos):
+            return k
+    return None
+
+
+def _gives_itself(hits: Hits, m: Mention) -> bool:
+    """A sum whose form word is itself the giving ("运费15元退给您"): the cue lies inside the
+    mention, and no negation does."""
+    if m.amount is None:
+        return False  # "补偿" is both a benefit and a cue word: a bare benefit needs a cue of its own
+    inside = hits.within(m.start, m.end, "")
+    return any("cue" in h.tags and h.start > m.start for h in inside) and not any("negation" in h.tags for h in inside)
+
+
+def _given_later(t: str, hits: Hits, m: Mention, c_end: int) -> bool:
+    """A sum named first and given later in its clause, in the passive ("a payment of €120 will be
+    transferred to your account"), when the sum is not the customer's own ("您的200元")."""
+    if lx.POSSESSED.search(t[max(0, m.start - 20):m.start]):
+        return False
+    later = [h for h in hits.within(m.start, min(c_end, m.end + 40), "") if h.start > m.start]
+    return any("cue_later" in h.tags for h in later) and not any("negation" in h.tags for h in later)
 
 
 def _own(before: list[Hit], mentions: list[Mention], m: Mention) -> list[Hit]:
@@ -138,6 +181,8 @@ def clause_ends(t: str) -> list[int]:
         ch = t[i]
         if ch == "," and t[i + 1:i + 4].isdigit() and len(t[i + 1:i + 4]) == 3:
             continue
+        if ch == "," and t[i - 1:i].isdigit() and t[i + 1:i + 3].isdigit() and not t[i + 3:i + 4].isdigit():
+            continue  # a decimal comma: "€ 120,00"
         if ch == "." and i + 1 < len(t) and not t[i + 1].isspace():
             continue
         ends.append(i + 1)

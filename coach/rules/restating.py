@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from coach.rules.lexicon import FORM_RANK, FORMS
 from coach.rules.numerals import parse_number
 from coach.rules.offers import amounts_in
 
@@ -50,5 +51,18 @@ def restates_figures(ctx: DraftContext, unit: str) -> bool:
     """The unit names figures, and only figures already on the table."""
     figures = figures_in(unit)
     known = _known(ctx)
-    return bool(figures) and all(any(u == k and abs(a - b) < _EPS for k, b in known) for u, a in figures)
+    if not figures or not all(any(u == k and abs(a - b) < _EPS for k, b in known) for u, a in figures):
+        return False
+    return not _swapped(ctx, unit, [a for u, a in figures if u == "money"])
+
+
+def _swapped(ctx: DraftContext, unit: str, sums: list[float]) -> bool:
+    """The unit names a sum already offered in a more valuable form than it was offered in
+    ("咁我将$500改做直接退返去你张信用卡" after a $500 voucher): a swap, not a restatement."""
+    rank = max((FORM_RANK.get(kind, 0) for kind, pattern in FORMS if pattern.search(unit)), default=0)
+    earlier = [FORM_RANK.get(o.kind, 0) for o in ctx.state.offers for a in sums
+               if o.amount is not None and abs(o.amount - a) < _EPS]
+    # Compensation offered as plain money ("补偿120元") and then said to go back to the card is
+    # the same money: only a form below cash (a voucher, points, credit) can be swapped up.
+    return bool(earlier) and 0 < max(earlier) < rank
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from coach.datafiles import data_yaml
 from coach.errors import TemplateError
 from coach.text import to_simplified
 
@@ -63,7 +61,7 @@ def _re(value: Any, where: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def reading() -> Reading:
-    raw = yaml.safe_load((resources.files("coach") / "data" / "analysis" / "reading.yaml").read_text(encoding="utf-8"))
+    raw = data_yaml("analysis", "reading.yaml")
     topics = raw["topics"]
     return Reading(
         topic_not=tuple(_re(p, "topics.not") for p in topics["not"]),

@@ -18,10 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from coach.datafiles import data_yaml
 from coach.rules.numerals import parse_number
 from coach.text import to_simplified
 
@@ -42,7 +40,7 @@ class _Lists:
 
 @lru_cache(maxsize=1)
 def _lists() -> _Lists:
-    raw = yaml.safe_load((resources.files("coach") / "data" / "evaluation" / "listening.yaml").read_text(encoding="utf-8"))
+    raw = data_yaml("evaluation", "listening.yaml")
     times = raw["times"]
     return _Lists(
         asks={k: re.compile(v) for k, v in raw["asks"].items()},

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
-import yaml
+from coach.datafiles import data_yaml
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，,、：:…]+")
@@ -119,7 +118,7 @@ def _led(unit: Clause, items: tuple[tuple[int, int, str], ...]) -> Clause:
 
 @lru_cache(maxsize=1)
 def _coordination() -> re.Pattern[str]:
-    words = yaml.safe_load((resources.files("coach") / "data" / "rules" / "coordination.yaml").read_text(encoding="utf-8"))
+    words = data_yaml("rules", "coordination.yaml")
     zh = "|".join(re.escape(w) for w in sorted(words["zh"], key=len, reverse=True))
     en = "|".join(re.escape(w) for w in sorted(words["en"], key=len, reverse=True))
     return re.compile(rf"(?:{zh})|(?<=\s)(?:{en})\b")

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from coach.datafiles import data_yaml
 from coach.rules.offers import money_in
 
 
 @lru_cache(maxsize=1)
 def _data() -> tuple[re.Pattern[str], frozenset[str]]:
-    raw = yaml.safe_load((resources.files("coach") / "data" / "rules" / "entitlement.yaml").read_text(encoding="utf-8"))
+    raw = data_yaml("rules", "entitlement.yaml")
     pattern = re.compile("|".join(f"(?:{p})" for p in raw["warranty"].values()))
     return pattern, frozenset(raw["kinds"])
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
-import yaml
-
+from coach.datafiles import data_yaml
 from coach.rules.numerals import parse_english, parse_number
 from coach.rules.offers import money_in, money_spans
 
@@ -35,7 +33,7 @@ class _Patterns(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
-    raw = yaml.safe_load((resources.files("coach") / "data" / "rules" / "implied_sums.yaml").read_text(encoding="utf-8"))
+    raw = data_yaml("rules", "implied_sums.yaml")
     return _Patterns(
         tuple((name, re.compile(p)) for name, p in raw["shares"].items()),
         *(re.compile(raw[k]) for k in ("monthly_before", "monthly_after", "months", "paid", "demand")),

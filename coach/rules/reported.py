@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
-import yaml
+from coach.datafiles import data_yaml
 
 _LEAD = r"^[\s,，、。!！?？:：;；~～…\-]*(?:(?:好的|嗯|是的|明白|理解|ok|okay|so|and|i see)[\s,，、。!！]*)?"
 
 
 @lru_cache(maxsize=1)
 def _opening() -> re.Pattern[str]:
-    data = yaml.safe_load((resources.files("coach") / "data" / "rules" / "reported_speech.yaml").read_text(encoding="utf-8"))
+    data = data_yaml("rules", "reported_speech.yaml")
     frames = [p for lang in ("zh", "en") for p in data.get(lang, ())]
     return re.compile(_LEAD + "(?:" + "|".join(f"(?:{p})" for p in frames) + ")")
 

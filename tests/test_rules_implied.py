@@ -91,6 +91,17 @@ def test_prices_a_customer_names_but_not_their_demand() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "prices"),
+    [("我住你們的民宿一晚 6,800，房間有蟑螂", [(6800.0, None)]), ("報名了兩千四的烘焙課", [(2400.0, None)]),
+     ("302 號房，床單還有怪味", []), ("我的订单号 2023120188 一直没到", []), ("等了120分钟", []),
+     ("航班 MU5123 延误", []), ("SKU12345 发错了", []), ("my order 12345 never came", []),
+     ("我买了三件，一共217块，每件都缩水", [(217.0, "CNY")])],
+)
+def test_a_number_written_alone_reads_as_a_price_only_when_nothing_else_does(text: str, prices: list) -> None:
+    assert prices_named(_n(text)) == prices
+
+
+@pytest.mark.parametrize(
     ("sentence", "context", "expected"),
     [("这单300元的礼盒给您全额退款", [], [(300.0, "CNY")]),
      ("这趟的票款给您退一半", ["我买的860块的高铁一等座"], [(430.0, "CNY")]),

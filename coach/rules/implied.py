@@ -28,6 +28,8 @@ class _Patterns(NamedTuple):
     monthly_after: re.Pattern[str]
     months: re.Pattern[str]
     paid: re.Pattern[str]
+    bare_price: re.Pattern[str]
+    not_price_before: re.Pattern[str]
     demand: re.Pattern[str]
 
 
@@ -36,7 +38,8 @@ def _patterns() -> _Patterns:
     raw = data_yaml("rules", "implied_sums.yaml")
     return _Patterns(
         tuple((name, re.compile(p)) for name, p in raw["shares"].items()),
-        *(re.compile(raw[k]) for k in ("monthly_before", "monthly_after", "months", "paid", "demand")),
+        *(re.compile(raw[k]) for k in ("monthly_before", "monthly_after", "months", "paid", "bare_price",
+                                       "not_price_before", "demand")),
     )
 
 
@@ -84,7 +87,8 @@ def monthly_total(norm: str) -> Sum | None:
 
 def prices_named(norm: str) -> list[Sum]:
     """The prices a customer's text names, in order: sums with a currency and numbers after a
-    paying word; a sum their demand names ("我要求赔1000块") is not a price."""
+    paying word, else numbers written alone that read as prices (not a count, a time or an id); a
+    sum their demand names ("我要求赔1000块") is not a price."""
     p = _patterns()
     found = [(start, amount, currency) for amount, currency, start, _ in money_spans(norm)
              if not p.demand.search(norm[max(0, start - 8):start])]
@@ -93,6 +97,12 @@ def prices_named(norm: str) -> list[Sum]:
         value = parse_number(m.group("n"))
         if value is not None and not any(abs(m.start("n") - s) <= 2 for s in taken):
             found.append((m.start("n"), value, None))
+    if not found:  # a number written alone, when the turn names no price otherwise ("一晚 6,800")
+        for m in p.bare_price.finditer(norm):
+            before = norm[max(0, m.start() - 8):m.start()]
+            value = parse_number(m.group("n"))
+            if value is not None and not p.not_price_before.search(before) and not p.demand.search(before):
+                found.append((m.start(), value, None))
     return [(amount, currency) for _, amount, currency in sorted(found)]
 
 

@@ -18,6 +18,7 @@ from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
 from coach.rules.implied import implied_sums
 from coach.rules.lexicon import MONEY_KINDS
+from coach.rules.mentions import names_benefit
 from coach.rules.messages import wording
 from coach.rules.normalize import normalize
 from coach.rules.offers import money_in
@@ -40,16 +41,20 @@ def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
 
 def _names_bare_sum(ctx: DraftContext, i: int, judged: tuple) -> bool:
     """The flagged unit names no sum while its sentence holds an offer the reader read as a bare
-    sum whose offer cue lies in this unit: the sum is the amount of this unit's benefit ("we're
-    refunding the whole stay, $640"), one concession, not two. (A unit beside a sum offered in a
-    clause of its own, "已经加咗8,000里数，酒店费用我哋亦会补返$1,200", gives something else.)"""
+    sum, and either that offer's cue lies in this unit ("we're refunding the whole stay, $640") or
+    the unit names nothing to give of its own ("这次给您补偿60元，今天就退到您的会员卡里"): the
+    sum is this unit's benefit, one concession, not two. (A unit that adds something beside a sum
+    offered in a clause of its own, "已经加咗8,000里数，酒店费用我哋亦会补返$1,200", is a second.)"""
     parent = ctx.parents[i] if ctx.parents else -1
-    if parent < 0 or money_in(ctx.clauses[i].text):
+    unit = ctx.clauses[i]
+    if parent < 0 or money_in(unit.text):
         return False
     s, e = ctx.span(ctx.clauses[parent])
-    us, ue = ctx.span(ctx.clauses[i])
-    return any(j.offer.kind == "money" and s <= j.offer.span[0] < e and j.offer.cue is not None and us <= j.offer.cue < ue
-               for j in judged)
+    us, ue = ctx.span(unit)
+    bare = [j for j in judged if j.offer.kind == "money" and s <= j.offer.span[0] < e]
+    if any(j.offer.cue is not None and us <= j.offer.cue < ue for j in bare):
+        return True
+    return bool(bare) and not names_benefit(unit.text)
 
 
 def _more_in_sentences(ctx: DraftContext, units: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], str]]:

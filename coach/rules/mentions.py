@@ -12,6 +12,7 @@ from typing import NamedTuple
 from coach.rules import lexicon as lx
 from coach.rules.markers import Hit, Hits
 from coach.rules.numerals import parse_number
+from coach.rules.prefilter import REGISTRY
 
 
 class Mention(NamedTuple):
@@ -61,6 +62,15 @@ def mentions_in(t: str, active: frozenset[int], hits: Hits) -> list[Mention]:
                 out.append(Mention("discount", None, None, m.start(), m.end()))
     out.sort(key=lambda x: x.start)
     return out
+
+
+def names_benefit(t: str) -> bool:
+    """The normalised text mentions something to give (a sum, points, a benefit or form word, a
+    discount) or a word that adds or totals ("再", "加咗", "as well", "in total")."""
+    hits = Hits(lx.VOCAB.scan(t))
+    if any("increment" in h.tags or "total" in h.tags for h in hits.hits):
+        return True
+    return bool(mentions_in(t, REGISTRY.active(t), hits))
 
 
 def is_free(taken: list[tuple[int, int]], s: int, e: int) -> bool:

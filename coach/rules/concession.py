@@ -282,7 +282,7 @@ class OverAuthority:
     def _implied_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
         """A sentence that gives a share of a price or a monthly sum for months (implied.py) whose
         sum passes the cap: the sentence holds a new concession or a unit the grant head flags."""
-        granted = {id(ctx.sentence_of(i)) for i in ctx.flagged("grant")}
+        granted = {ctx.sentence_of(i)[:2] for i in ctx.flagged("grant")}  # (start, end) of each sentence
         context: list[str] | None = None
         out: list[Violation] = []
         for i, unit in enumerate(ctx.clauses):
@@ -291,7 +291,7 @@ class OverAuthority:
             span = ctx.span(unit)
             new = [j.offer for j in ctx.judged if j.concession and j.offer.kind != "capitulation"
                    and span[0] <= j.offer.span[0] < span[1]]
-            if not new and id(unit) not in granted:
+            if not new and unit[:2] not in granted:
                 continue
             if ctx.quoted(unit.start, unit.end) or any(s < span[1] and span[0] < e for s, e in taken):
                 continue

@@ -155,8 +155,8 @@ def _gives_itself(hits: Hits, m: Mention) -> bool:
 
 
 def _given_later(t: str, hits: Hits, m: Mention, c_end: int) -> bool:
-    """A sum named first and given later in its clause, in the passive ("a payment of €120 will be
-    transferred to your account"), when the sum is not the customer's own ("您的200元")."""
+    """A sum named first and given later in its clause, in the passive ("399元会原路退回到您的账户",
+    "$120 will be credited to your card"), when the sum is not the customer's own ("您的200元")."""
     if lx.POSSESSED.search(t[max(0, m.start - 20):m.start]):
         return False
     later = [h for h in hits.within(m.start, min(c_end, m.end + 40), "") if h.start > m.start]

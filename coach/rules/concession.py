@@ -295,10 +295,10 @@ class OverAuthority:
                 continue
             if ctx.quoted(unit.start, unit.end) or any(s < span[1] and span[0] < e for s, e in taken):
                 continue
-            if context is None:
-                context = [normalize(t.text).text for t in ctx.turns if t.role == "customer"]
             if new and all(o.amount is not None for o in new):
                 continue  # the sums given are written ("全部退给您50元"): the reader has judged them
+            if context is None:
+                context = [normalize(t.text).text for t in ctx.turns if t.role == "customer"]
             refunds = any(o.kind == "refund" and o.amount is None for o in new)
             sums = implied_sums(unit.text, context, refunds=refunds)
             if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):

@@ -18,8 +18,8 @@ from coach.datafiles import data_yaml
 from coach.rules.numerals import parse_english, parse_number
 from coach.rules.offers import money_in, money_spans
 
-Sum = tuple[float, str | None]
-_CLAUSE_END = re.compile(r"[。！？!?；;，,]\s*|\.\s+")  # amount, currency (None: not written)
+Sum = tuple[float, str | None]  # amount, currency (None: not written)
+_CLAUSE_END = re.compile(r"[。！？!?；;，,]\s*|\.\s+")
 
 
 class _Patterns(NamedTuple):
@@ -121,8 +121,9 @@ def implied_sums(sentence: str, context: Sequence[str] = (), *, refunds: bool = 
         if refunds and own:
             out.append(max(own, key=lambda s: s[0]))
         return out
-    if money_in(clause):
-        price = max(money_in(clause), key=lambda s: s[0])  # "这单300元的礼盒给您全额退款"
+    in_clause = money_in(clause)
+    if in_clause:
+        price = max(in_clause, key=lambda s: s[0])  # "这单300元的礼盒给您全额退款"
     elif money_in(sentence):
         return out  # sums elsewhere in the sentence: which one the share is of is not said
     else:

@@ -45,6 +45,9 @@ def test_a_thousands_suffix(text: str, value: float | None) -> None:
         ("我现在就给您办理全额退款，399元会原路退回到您的账户。", [("refund", 399.0, "CNY")]),
         ("这120元是今天下午退的，原路退回到您的微信零钱", []),  # where money given goes: no offer
         ("您的200元退款会原路退回", []),
+        # a price named first, given by the refund after it: one offer of that sum
+        ("这单300元的礼盒给您全额退款，三个工作日内原路退回。", [("refund", 300.0, "CNY")]),
+        ("300元给您，另外再补偿您一张优惠券", [("money", 300.0, "CNY"), ("voucher", None, None)]),
         ("给您补3天会员", []),
         ("换两块电池试试", []),
     ],

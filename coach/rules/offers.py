@@ -109,12 +109,14 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
     ends = clause_ends(t)
     found: list[FoundOffer] = []
     found_end: list[int] = []
+    found_at: list[tuple[int, int, bool]] = []
     for m in mentions:
         c_start, c_end = _clause(ends, m.start, len(t))
         w_start = max(c_start, m.start - (60 if t[m.start:m.start + 1].isascii() else 40))
         before = hits.within(w_start, m.start, "")
         after = hits.within(m.end, m.end + 12, "")
-        cue = m.start if m.inherent or _gives_itself(hits, m) else _offered(t, before, after, w_start, m.start, m.end)
+        itself = m.inherent or _gives_itself(hits, m)
+        cue = m.start if itself else _offered(t, before, after, w_start, m.start, m.end)
         if cue is None and m.amount is not None and _given_later(t, hits, m, c_end):
             # "给您办理全额退款，399元会原路退回": the amount of the refund offered before it. (A sum
             # given only in the passive, with no offer before it, is left alone: that is how
@@ -132,7 +134,30 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
         found.append(FoundOffer(m.kind, m.amount, m.currency, mode, (start, end), norm.original[start:end],
                                 norm.span(min(cue, m.start), m.end)[0]))
         found_end.append(m.end)
-    return found
+        found_at.append((m.start, c_end, not itself and cue == m.start and m.amount is not None))
+    return _priced_then_given(found, found_at)
+
+
+def _priced_then_given(found: list[FoundOffer], at: list[tuple[int, int, bool]]) -> list[FoundOffer]:
+    """A sum with no offer cue before it, only a giving word after it, followed in its clause by a
+    money offer without an amount ("这单300元的礼盒给您全额退款"): the sum is what that offer comes
+    to, one offer, not two. `at`: per offer, where it starts and its clause ends (normalised), and
+    whether it was cued only after."""
+    out: list[FoundOffer] = []
+    merged = False
+    for k, o in enumerate(found):
+        if merged:
+            merged = False
+            continue
+        nxt = found[k + 1] if k + 1 < len(found) else None
+        _, c_end, after_only = at[k]
+        if (after_only and nxt is not None and nxt.kind in lx.MONEY_KINDS and nxt.amount is None
+                and at[k + 1][0] < c_end):
+            out.append(nxt._replace(amount=o.amount, currency=o.currency, cue=o.span[0]))
+            merged = True
+            continue
+        out.append(o)
+    return out
 
 
 def _amountless_before(found: list[FoundOffer], ends: list[int], t: str, pos: int) -> int | None:

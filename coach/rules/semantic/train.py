@@ -10,6 +10,10 @@ development round (tests/data/rules/dev/operating_points.yaml) then replace the 
 the heads they name; both are recorded. Deterministic: the
 same data give the same file.
 
+A file teaches every head unless `teaches.yaml` in the folder names the heads it teaches (a round
+written about one question, hostility say, then leaves the other heads exactly as they were: its
+rows are read after every other file's, and the kernel's width is set without them).
+
 Never put held-out rounds (tests/data/rules/heldout/) in the training folder.
 """
 
@@ -84,12 +88,27 @@ def count_grants(rows: list[dict]) -> list[dict]:
     return out
 
 
+def taught_heads(folder: Path) -> dict[str, list[str]]:
+    """{file stem: heads it teaches} from the folder's teaches.yaml; a file not named teaches all."""
+    manifest = folder / "teaches.yaml"
+    named = yaml.safe_load(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
+    named = named or {}
+    for stem, heads in named.items():
+        unknown = set(heads) - set(HEADS)
+        if unknown:
+            raise SystemExit(f"teaches.yaml: {stem} names unknown heads {sorted(unknown)} (known: {', '.join(HEADS)})")
+    return {str(stem): list(heads) for stem, heads in named.items()}
+
+
 def load_rows(folder: Path) -> list[dict]:
     """Every piece once (keyed by votes.piece_key, first seen kept), with `labels`: each head's
-    majority over the labels all writers gave it."""
+    majority over the labels all writers gave it. Files that teach only some heads (teaches.yaml)
+    are read last; a piece first seen in one is marked `partial`."""
     first: dict[str, dict] = {}
     votes: dict[str, list[dict[str, int | None]]] = {}
-    for path in sorted(folder.glob("*.jsonl")):
+    teaches = taught_heads(folder)
+    for path in sorted(folder.glob("*.jsonl"), key=lambda p: (p.stem in teaches, p.name)):
+        taught = teaches.get(path.stem)
         parsed = []
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -103,11 +122,14 @@ def load_rows(folder: Path) -> list[dict]:
             key = piece_key(row["norm"])
             if not key:
                 continue
-            votes.setdefault(key, []).append(labels_of(row))
+            labels = labels_of(row)
+            if taught is not None:
+                labels = {head: (label if head in taught else None) for head, label in labels.items()}
+            votes.setdefault(key, []).append(labels)
             if key not in first:
                 # Pieces of one reply share a split (a sentence holds its clauses).
                 group = f"{path.stem}/{row['reply']}" if row.get("reply") else row["norm"]
-                first[key] = {**row, "group": group}
+                first[key] = {**row, "group": group, "partial": taught is not None}
     return [{**row, "labels": settle(votes[key])} for key, row in first.items()]
 
 
@@ -168,7 +190,8 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
     x = encoder.encode([r["norm"] for r in rows]).astype(np.float64)
     encoded = time.perf_counter() - started
     val = np.array([is_validation(r["group"]) for r in rows])
-    gamma = 1.0 / (x.shape[1] * float(x[~val].var()))
+    whole = np.array([not r.get("partial") for r in rows])
+    gamma = 1.0 / (x.shape[1] * float(x[~val & whole].var()))
     labels = [r["labels"] for r in rows]
     texts = [r["norm"] for r in rows]
     f = ngram_features(texts)

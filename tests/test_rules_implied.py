@@ -48,6 +48,10 @@ def test_a_thousands_suffix(text: str, value: float | None) -> None:
         # a price named first, given by the refund after it: one offer of that sum
         ("这单300元的礼盒给您全额退款，三个工作日内原路退回。", [("refund", 300.0, "CNY")]),
         ("300元给您，另外再补偿您一张优惠券", [("money", 300.0, "CNY"), ("voucher", None, None)]),
+        # compensation paid in points is one offer of those points
+        ("给您账户里补偿5000积分，下次购物可以直接抵现。", [("points", 5000.0, None)]),
+        ("We will compensate you with 500 points.", [("points", 500.0, None)]),
+        ("给您退款并送500积分", [("refund", None, None), ("points", 500.0, None)]),
         ("给您补3天会员", []),
         ("换两块电池试试", []),
     ],

@@ -42,15 +42,18 @@ def mentions_in(t: str, active: frozenset[int], hits: Hits) -> list[Mention]:
     if lx.BARE_SUM_G.id in active:
         _bare(lx.BARE_SUM.finditer(t), taken, out)
     amounts = list(taken)  # form words next to an amount belong to it
+    points: list[tuple[int, int]] = []  # and the bare 补偿 of points ("补偿您5000积分")
     if lx.POINTS_G.id in active:
         for m in lx.POINTS.finditer(t):
             if is_free(taken, m.start(), m.end()):
                 taken.append((m.start(), m.end()))
+                points.append((m.start(), m.end()))
                 out.append(Mention("points", parse_number(m.group("n").rstrip(",.")), None, m.start(), m.end()))
     if hits.hits:
         for tag, kind in lx.WORD_KINDS:
             for h in hits.by_tag.get(tag, ()):
-                if not is_free(taken, h.start, h.end) or _near_taken(t, amounts, h.start, h.end, kind):
+                near = amounts + points if kind == "money" else amounts
+                if not is_free(taken, h.start, h.end) or _near_taken(t, near, h.start, h.end, kind):
                     continue
                 taken.append((h.start, h.end))
                 inherent = kind == "capitulation" or (kind in ("fee_waiver", "extra") and bool(lx.SELF_OFFERING.search(h.word)))

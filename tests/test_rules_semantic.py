@@ -121,6 +121,17 @@ def test_a_benefit_and_its_bare_sum_beside_it_are_one_concession() -> None:
 
 
 
+def test_giving_in_told_in_two_clauses_is_one_concession() -> None:
+    # the reader finds the giving in; a clause of its sentence the heads read as giving in too is
+    # the same giving, whatever the grant head reads in it
+    both = FakeScorer({"grant": ["您开个数", "we'll pay it"], "capitulation": ["您开个数", "we'll pay it"]})
+    assert rules(Validator(scorer=both)("赔偿的事您开个数，您说多少就多少。")) == set()
+    assert rules(Validator(scorer=both)("I'm so sorry. Name your price and we'll pay it.")) == set()
+    # a clause that gives something else beside the giving in stays a second concession
+    fee = FakeScorer({"grant": ["医药费"], "capitulation": ["花多少"]})
+    assert rules(Validator(scorer=fee)("狗狗看病的医药费也由我们承担，您说多少就多少。")) == {"double_concession"}
+
+
 def test_a_sentence_read_as_one_benefit_counts_its_parts_once() -> None:
     draft = "Sorry about that! I've refunded the garlic bread, £4.49, back to your card."
     parts = FakeScorer({"grant": ["refunded the garlic bread", "back to your card"]})

@@ -169,7 +169,8 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     judged = tuple(j for j in ctx.judged if not _withheld(ctx, j)) if ctx.lexical else ()
     read = _units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
     gave_in = _gave_in(ctx, judged)
-    sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in] + _given_in_sentences(ctx, judged)
+    given_in = _given_in_sentences(ctx, judged)
+    sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in] + given_in
     units: list[tuple[tuple[int, int], str]] = [
         (j.offer.span, "offer") for j in judged
         if j.concession and (j.offer.kind == "capitulation" or j.offer.mode == "increment"
@@ -178,6 +179,9 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     # not with a benefit added to it ("您说多少就多少，另外再送您一张代金券")
     units += [(ctx.span(ctx.clauses[i]), "offer") for i in gave_in]
     read |= {i for i in range(len(ctx.clauses)) if any(_same_sentence(ctx, i, k) for k in gave_in)}
+    # a clause that gives in too, in a sentence where the reader found the draft giving in, tells the
+    # same giving ("赔偿的事您开个数，您说多少就多少", "name your price and we'll pay it")
+    read |= {i for i in ctx.flagged("capitulation") if ctx.span(ctx.sentence_of(i)) in given_in}
     for i in ctx.flagged("multi_grant"):  # two benefits where the reader found one new offer
         spans = ctx.span(ctx.clauses[i])
         inside = [j for j in judged if spans[0] <= j.offer.span[0] < spans[1]]

@@ -52,6 +52,10 @@ def test_a_thousands_suffix(text: str, value: float | None) -> None:
         ("给您账户里补偿5000积分，下次购物可以直接抵现。", [("points", 5000.0, None)]),
         ("We will compensate you with 500 points.", [("points", 500.0, None)]),
         ("给您退款并送500积分", [("refund", None, None), ("points", 500.0, None)]),
+        # a price the customer pays is not a sum given
+        ("I'll waive your next three months at $29.99 each.", [("fee_waiver", None, None)]),
+        ("If you'd like, we can replace the screen at our repair price of $129.", [("replacement", None, None)]),
+        ("We'll credit you $15 at once.", [("credit", 15.0, "USD")]),
         ("给您补3天会员", []),
         ("换两块电池试试", []),
     ],

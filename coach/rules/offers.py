@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from coach.datafiles import data_yaml
 from coach.rules import lexicon as lx
 from coach.rules.normalize import Normalized, normalize
 from coach.rules.markers import Hit, Hits
@@ -125,7 +127,7 @@ def _offers(norm: Normalized) -> list[FoundOffer]:
             if blank is not None:
                 found[blank] = found[blank]._replace(amount=m.amount, currency=m.currency)
             continue
-        if cue is None:
+        if cue is None or (m.kind == "money" and m.amount is not None and _priced(t[c_start:m.start])):
             continue
         if m.kind == "capitulation" and any("negation" in h.tags and h.start >= m.start - 6 for h in before):
             continue
@@ -158,6 +160,17 @@ def _priced_then_given(found: list[FoundOffer], at: list[tuple[int, int, bool]])
             continue
         out.append(o)
     return out
+
+
+@lru_cache(maxsize=1)
+def _price_before() -> re.Pattern[str]:
+    return re.compile(data_yaml("rules", "implied_sums.yaml")["price_before"])
+
+
+def _priced(before: str) -> bool:
+    """The words just before a sum make it a price the customer pays ("at our repair price of
+    $129", "at $29.99 each"), not a sum given."""
+    return bool(_price_before().search(before))
 
 
 def _amountless_before(found: list[FoundOffer], ends: list[int], t: str, pos: int) -> int | None:

@@ -23,7 +23,7 @@ from coach.rules.offers import find_offers_in
 from coach.rules.parroting import copied_run
 from coach.rules.reported import reports_customer
 from coach.rules.semantic.heads import Scorer
-from coach.rules.state import Judged, concessions, round_state
+from coach.rules.state import Judged, concessions, first_seen, round_state
 from coach.text import detect_script, script_for_locale, script_of_turns
 from coach.types import Locale, Policy, RoundState, Script, Turn
 
@@ -166,7 +166,7 @@ def read_draft(
     turns = tuple(turns)
     state = round_state(turns)
     found = find_offers_in(norm)
-    judged = tuple(concessions(found, state)) if found else ()
+    judged = tuple(first_seen(j, state, any_money_form=True) for j in concessions(found, state)) if found else ()
     if judged:
         judged = owed_not_given(judged, norm, clauses)
     signals = None

@@ -29,9 +29,11 @@ class Judged(NamedTuple):
     standing_after: float | None
 
 
-def _first_seen(j: Judged, state: RoundState) -> Judged:
-    """An agent turn that reports a benefit as done ("已经给您补了30元", "I've already refunded
-    the $300") when no earlier turn offered it: the conversation shows it given in that turn."""
+def first_seen(j: Judged, state: RoundState, any_money_form: bool = False) -> Judged:
+    """An agent turn (or the draft) that reports a benefit as done ("已经给您补了30元", "I've
+    already refunded the $300", "我们已为您升级为江景房") when no earlier turn offered it: the
+    conversation shows it given in that turn. With `any_money_form`, a money form without a sum
+    ("已经安排退返你张信用卡") is the money offered before in any form."""
     o = j.offer
     if j.concession or o.mode != "restate" or o.kind == "capitulation":
         return j
@@ -39,6 +41,8 @@ def _first_seen(j: Judged, state: RoundState) -> Judged:
         if any(p.amount is not None and abs(p.amount - o.amount) < _EPS for p in state.offers):
             return j
         return Judged(o, True, (state.standing_amount or 0.0) + o.amount if o.is_money else state.standing_amount)
+    if any_money_form and o.kind in MONEY_KINDS and any(p.kind in MONEY_KINDS for p in state.offers):
+        return j
     return j if any(p.kind == o.kind for p in state.offers) else Judged(o, True, state.standing_amount)
 
 
@@ -131,7 +135,7 @@ def _round_state(agent_turns: tuple[tuple[str, int], ...], current: int) -> Roun
         found = find_offers(text)
         if not found:
             continue
-        judged = [_first_seen(j, state) for j in concessions(found, state)]
+        judged = [first_seen(j, state) for j in concessions(found, state)]
         new = [j for j in judged if j.concession]
         if not new:
             continue

@@ -140,6 +140,8 @@ def test_a_sentence_read_as_one_benefit_counts_its_parts_once() -> None:
     assert rules(Validator(scorer=two)(draft)) == {"double_concession"}
     # two offers the lexical reader names apart stand, whatever the head reads
     assert rules(Validator(scorer=FakeScorer({}))("给您免运费，再补您10元红包。")) == {"double_concession"}
+    # and so does a sum the reader read as more on top of the first
+    assert rules(Validator(scorer=FakeScorer({}))("先补您5元，要是还不满意我再帮您争取15元。")) == {"double_concession"}
 
 
 def test_a_sentence_read_as_two_benefits_needs_a_second_clause_to_stand_on() -> None:

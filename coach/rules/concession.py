@@ -143,11 +143,13 @@ ONE_BENEFIT = 0.30  # multi_grant below this: the sentence gives one benefit (se
 
 def _one_benefit_sentences(
     ctx: DraftContext, units: list[tuple[tuple[int, int], str]], reader: dict[tuple[int, int], str],
+    more: frozenset[tuple[int, int]] = frozenset(),
 ) -> list[tuple[tuple[int, int], str]]:
     """A sentence holding two or more of the offers found, which the multi_grant head reads as
     giving one benefit (its score below ONE_BENEFIT): one benefit told in parts ("I've refunded the
     garlic bread, £4.49, back to your card"), counted once. Offers the lexical reader found of
-    other kinds than money stand ("I'll replace the unit and cover the return shipping")."""
+    other kinds than money stand ("I'll replace the unit and cover the return shipping"), and so do
+    those it read as more on top ("先补您5元，不满意我再帮您争取15元": `more`)."""
     if "multi_grant" not in ctx.heads or ctx.signals is None:
         return units
     m = ctx.heads.index("multi_grant")
@@ -158,7 +160,7 @@ def _one_benefit_sentences(
         s, e = ctx.span(sentence)
         inside = [n for n, ((a, _), kind) in enumerate(units) if kind == "offer" and s <= a < e]
         drop.update(n for n in inside[1:] if reader.get(units[n][0], "money") in MONEY_KINDS
-                    and reader.get(units[inside[0]][0], "money") in MONEY_KINDS)
+                    and reader.get(units[inside[0]][0], "money") in MONEY_KINDS and units[n][0] not in more)
     return [u for n, u in enumerate(units) if n not in drop]
 
 
@@ -197,7 +199,8 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     for i in granted:  # a unit that gives two benefits at once counts twice
         units += [(ctx.span(ctx.clauses[i]), "offer")] * (2 if ctx.fires("multi_grant", i) else 1)
     units += _more_in_sentences(ctx, units)
-    units = _one_benefit_sentences(ctx, units, {j.offer.span: j.offer.kind for j in judged if j.concession})
+    units = _one_benefit_sentences(ctx, units, {j.offer.span: j.offer.kind for j in judged if j.concession},
+                                   frozenset(j.offer.span for j in judged if j.concession and j.offer.mode == "increment"))
     units += [
         (ctx.span(ctx.clauses[i]), "invite") for i in ctx.flagged("invite")
         if i not in read and i not in granted and not ctx.quoted(*ctx.clauses[i][:2])

@@ -52,6 +52,8 @@ def test_a_thousands_suffix(text: str, value: float | None) -> None:
         ("给您账户里补偿5000积分，下次购物可以直接抵现。", [("points", 5000.0, None)]),
         ("We will compensate you with 500 points.", [("points", 500.0, None)]),
         ("给您退款并送500积分", [("refund", None, None), ("points", 500.0, None)]),
+        ("已經在您的帳戶存入 1,500 元購物金，下次購票可以直接折抵。", [("voucher", 1500.0, "CNY")]),
+        ("您上月存入1500元", []),
         # a price the customer pays is not a sum given
         ("I'll waive your next three months at $29.99 each.", [("fee_waiver", None, None)]),
         ("If you'd like, we can replace the screen at our repair price of $129.", [("replacement", None, None)]),
@@ -137,6 +139,11 @@ CAP = Policy(max_compensation=Money(amount=100, currency="CNY"))
         ("运费15元退给您，另外再补偿您50元。", [], False),
         ("行行行，给你200，满意了吧", [], True),
         ("您的订单是2399元，为表歉意我们全部退给您50元。", [], False),
+        # a monthly sum written out, for months: the months count
+        ("每月40元的月费，接下来三个月给您减免40元一个月。", [], True),
+        ("每月30元的月费，接下来三个月给您减免30元一个月。", [], False),
+        # money put into the customer's account, reported as done, with nothing offered before
+        ("已經在您的帳戶存入 150 元購物金，下次購票可以直接折抵。", [], True),
     ],
 )
 def test_over_authority_on_what_the_draft_comes_to(draft: str, turns: list[Turn], over: bool) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from coach.rules.base import violation
 from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
-from coach.rules.implied import implied_sums
+from coach.rules.implied import implied_sums, monthly_total
 from coach.rules.lexicon import MONEY_KINDS
 from coach.rules.mentions import names_benefit
 from coach.rules.messages import wording
@@ -302,7 +302,7 @@ class OverAuthority:
                 continue
             if ctx.quoted(unit.start, unit.end) or any(s < span[1] and span[0] < e for s, e in taken):
                 continue
-            if new and all(o.amount is not None for o in new):
+            if new and all(o.amount is not None for o in new) and monthly_total(unit.text) is None:
                 continue  # the sums given are written ("全部退给您50元"): the reader has judged them
             if context is None:
                 context = [normalize(t.text).text for t in ctx.turns if t.role == "customer"]

@@ -107,7 +107,9 @@ CUE = (
     r"\byou(?:'ll| will) (?:get|receive|have)\b|\bi(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded)\b|\bwe(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded)\b|"
     r"\bcredit(?:ed)? (?:you|your)\b|\brefund you\b|\bcover\b|\barrange\b|\bprovide\b|\bon top\b|"
     r"俾你|畀你|我哋会|我哋将|补返|退返|赔返|"  # written Cantonese: give you, we will, give back
-    r"向(?:您|你|阁下)(?:支付|赔付|发放|退还|补偿)"  # formal: "将向阁下支付…"
+    r"向(?:您|你|阁下)(?:支付|赔付|发放|退还|补偿)|"  # formal: "将向阁下支付…"
+    # depositing into the customer's account: "已经在您的账户存入1500元购物金"
+    r"(?:在|往|向|给|为)(?:您|你)的?.{0,4}?(?:账户|帐户|账号|帐号|卡|钱包|余额)(?:里|中|内|上)?(?:存入|充值|充入|打入|转入|汇入|加入|补入|存了|充了|打了|转了)"
 )
 # Cues that are also the customer's words ("您要求赔偿"): they do not undo a quoted demand.
 WEAK_CUES = frozenset({"补偿", "赔偿", "申请", "提供", "争取", "承担", "报销", "offer", "cover", "provide"})

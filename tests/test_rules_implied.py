@@ -54,6 +54,7 @@ def test_a_thousands_suffix(text: str, value: float | None) -> None:
         ("给您退款并送500积分", [("refund", None, None), ("points", 500.0, None)]),
         ("已經在您的帳戶存入 1,500 元購物金，下次購票可以直接折抵。", [("voucher", 1500.0, "CNY")]),
         ("您上月存入1500元", []),
+        ("I'm sorry. I've refunded the $15 delivery charge.", [("refund", 15.0, "USD")]),
         # a price the customer pays is not a sum given
         ("I'll waive your next three months at $29.99 each.", [("fee_waiver", None, None)]),
         ("If you'd like, we can replace the screen at our repair price of $129.", [("replacement", None, None)]),

@@ -104,7 +104,7 @@ CUE = (
     r"可以给|能给|那就|就给|发给|奉上|追加|提高到|提到|增加到|涨到|调整到|调整为|提升到|升级|"
     r"\bi(?:'ll| will| can| could| would|'d| am going to|'m going to)\b|\bwe(?:'ll| will| can| could| would|'d| are going to|'re going to)\b|"
     r"\blet me\b|\boffer\b|\bgive you\b|\bsend you\b|\b(?:also|then|and) (?:send|give|add|include|refund|issue)\b|\bissue\b|\bhappy to\b|\bglad to\b|\bhow about\b|"
-    r"\byou(?:'ll| will) (?:get|receive|have)\b|\bi(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded)\b|\bwe(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded)\b|"
+    r"\byou(?:'ll| will) (?:get|receive|have)\b|\bi(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded|refunded|reimbursed|transferred|deposited)\b|\bwe(?:'ve| have) (?:added|applied|issued|credited|arranged|sent|put|placed|loaded|refunded|reimbursed|transferred|deposited)\b|"
     r"\bcredit(?:ed)? (?:you|your)\b|\brefund you\b|\bcover\b|\barrange\b|\bprovide\b|\bon top\b|"
     r"俾你|畀你|我哋会|我哋将|补返|退返|赔返|"  # written Cantonese: give you, we will, give back
     r"向(?:您|你|阁下)(?:支付|赔付|发放|退还|补偿)|"  # formal: "将向阁下支付…"

@@ -1,4 +1,4 @@
-"""Train the semantic heads: `python -m coach.rules.semantic.train [--data DIR] [--out STEM]`.
+"""Train the semantic heads: `python -m coach.rules.semantic.train [--data DIR] [--out STEM] [--only HEAD...]`.
 
 Reads the labelled clauses of tests/data/rules/train/*.jsonl (one JSON object per line: text, lang,
 authority 0/1, grant none|new|restate|invite, hostile 0/1, refusal 0/1), normalises them as the
@@ -10,9 +10,12 @@ development round (tests/data/rules/dev/operating_points.yaml) then replace the 
 the heads they name; both are recorded. Deterministic: the
 same data give the same file.
 
-A file teaches every head unless `teaches.yaml` in the folder names the heads it teaches (a round
-written about one question, hostility say, then leaves the other heads exactly as they were: its
-rows are read after every other file's, and the kernel's width is set without them).
+A file teaches every head unless `teaches.yaml` in the folder names the heads it teaches: its rows
+are read after every other file's, and the kernel's width is set without them. With `--only`, just
+the heads named are trained (on every file that teaches them) and spliced into the shipped heads
+(splice.py), so that a round written about one question leaves the other heads exactly as they were
+(a full retraining moves every head a little: libsvm's solution is sensitive to the last bits of
+the int8 encoder's vectors).
 
 Never put held-out rounds (tests/data/rules/heldout/) in the training folder.
 """
@@ -25,6 +28,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +36,9 @@ import yaml
 
 from coach.rules.normalize import normalize
 from coach.rules.semantic.encoder import Encoder, UseEncoder
-from coach.rules.semantic.heads import HEADS, Heads
+from coach.rules.semantic.heads import HEADS, Heads, load_heads
 from coach.rules.semantic.ngrams import ngram_features
+from coach.rules.semantic.splice import splice
 from coach.rules.semantic.votes import piece_key, settle
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -182,7 +187,8 @@ def calibrate(p: np.ndarray, y: np.ndarray, target: float = TARGET_PRECISION) ->
 
 
 def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: float = C,
-          points: dict[str, float] | None = None) -> Heads:
+          points: dict[str, float] | None = None, only: Sequence[str] = (), onto: Heads | None = None) -> Heads:
+    """Every head, or with `only` and `onto` just those heads, spliced into `onto` (splice.py)."""
     rows = load_rows(data)
     if not rows:
         raise SystemExit(f"no training rows under {data}")
@@ -191,12 +197,13 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
     encoded = time.perf_counter() - started
     val = np.array([is_validation(r["group"]) for r in rows])
     whole = np.array([not r.get("partial") for r in rows])
-    gamma = 1.0 / (x.shape[1] * float(x[~val & whole].var()))
+    gamma = onto.gamma if onto is not None else 1.0 / (x.shape[1] * float(x[~val & whole].var()))
+    names = tuple(only) if onto is not None and only else HEADS
     labels = [r["labels"] for r in rows]
     texts = [r["norm"] for r in rows]
     f = ngram_features(texts)
     models, linear, used = [], [], []
-    for name in HEADS:
+    for name in names:
         y = np.array([-1 if lab[name] is None else lab[name] for lab in labels])
         known = ~val & (y >= 0)
         models.append(fit_head(x[known], y[known], gamma, c))
@@ -205,16 +212,22 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
     vectors, coef, intercept = consolidate(models, used, x)
     lin_coef = np.stack([m.coef_[0] for m in linear], axis=1).astype(np.float16).astype(np.float32)
     lin_intercept = np.array([m.intercept_[0] for m in linear])
-    heads = Heads(HEADS, vectors.astype(np.float32), coef, intercept, gamma, np.full(len(HEADS), 0.5),
-                  lin_coef, lin_intercept, BLEND)
+    if onto is not None and names != HEADS:
+        heads = splice(onto, names, vectors, coef, intercept, lin_coef, lin_intercept)
+    else:
+        heads = Heads(HEADS, vectors.astype(np.float32), coef, intercept, gamma, np.full(len(HEADS), 0.5),
+                      lin_coef, lin_intercept, BLEND)
+    cols = [HEADS.index(n) for n in names]
     val_texts = [t for t, v in zip(texts, val) if v]
     p_val = heads.probabilities(x[val], val_texts)
     svm = 1.0 / (1.0 + np.exp(-np.stack([m.decision_function(x[val]) for m in models], axis=1)))
     lin = np.stack([m.predict_proba(f[val])[:, 1] for m in linear], axis=1)
-    if not np.allclose(p_val, (1 - BLEND) * svm + BLEND * lin, atol=5e-3):
+    if not np.allclose(p_val[:, cols], (1 - BLEND) * svm + BLEND * lin, atol=5e-3):
         raise SystemExit("numpy inference disagrees with scikit-learn's; refusing to write the heads")
-    thresholds, report = [], {}
-    for h, name in enumerate(HEADS):
+    thresholds = [float(t) for t in heads.thresholds] if onto is not None and names != HEADS else [0.5] * len(HEADS)
+    report = dict(onto.meta.get("report", {})) if onto is not None and names != HEADS else {}
+    for h, name in zip(cols, names):
+        m = names.index(name)
         y = np.array([-1 if lab[name] is None else lab[name] for lab in labels], dtype=np.float64)
         known = val & (y >= 0)
         t, precision, recall = calibrate(p_val[known[val], h], y[known], target)
@@ -224,10 +237,10 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
             flagged = p_val[known[val], h] >= t
             precision = float(y[known][flagged].mean()) if flagged.any() else 0.0
             recall = float(flagged[y[known] == 1].mean()) if (y[known] == 1).any() else 0.0
-        thresholds.append(t)
+        thresholds[h] = t
         report[name] = {
             "train_positives": int((y[~val] == 1).sum()), "validation_positives": int((y[known] == 1).sum()),
-            "support_vectors": int(models[h].support_.size), "calibrated_threshold": round(calibrated, 4),
+            "support_vectors": int(models[m].support_.size), "calibrated_threshold": round(calibrated, 4),
             "threshold": round(t, 4),
             "validation_precision": round(precision, 4), "validation_recall": round(recall, 4),
         }
@@ -243,6 +256,8 @@ def train(data: Path, encoder: Encoder, target: float = TARGET_PRECISION, c: flo
         "encode_seconds": round(encoded, 1),
         "report": report,
     }
+    if onto is not None and names != HEADS:
+        meta.update(trained_heads=list(names), spliced_onto=onto.meta.get("data_sha1"))
     return dataclasses.replace(heads, thresholds=np.array(thresholds, dtype=np.float32), meta=meta)
 
 
@@ -253,9 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target-precision", type=float, default=TARGET_PRECISION)
     ap.add_argument("--c", type=float, default=C, help="the SVMs' C")
     ap.add_argument("--points", type=Path, default=DEFAULT_POINTS, help="YAML of thresholds set on the dev round")
+    ap.add_argument("--only", nargs="+", choices=HEADS, default=(),
+                    help="train only these heads and splice them into --onto, the others kept as they are")
+    ap.add_argument("--onto", type=Path, default=DEFAULT_OUT, help="the heads --only splices into (STEM.npz/.json)")
     args = ap.parse_args(argv)
     points = yaml.safe_load(args.points.read_text(encoding="utf-8")) if args.points.exists() else None
-    heads = train(args.data, UseEncoder(), args.target_precision, args.c, points)
+    onto = load_heads(args.onto) if args.only else None
+    heads = train(args.data, UseEncoder(), args.target_precision, args.c, points, args.only, onto)
     heads.save(args.out)
     json.dump(heads.meta["report"], sys.stdout, indent=2)
     print(f"\nwrote {args.out.with_suffix('.npz')} ({heads.meta['rows']} rows)")

@@ -217,6 +217,40 @@ def test_units_add_sentences_of_several_clauses_and_spans_are_exact() -> None:
         assert text[u.start:u.end] == u.text
 
 
+@pytest.mark.parametrize(("text", "tails"), [
+    ("很抱歉，复水费用我们不收。", ["复水费用我们不收。"]),  # read alone too, as its own unit
+    ("Sorry, I'll refund the delivery fee right away.", ["I'll refund the delivery fee right away."]),
+    ("好的，马上处理。", []),  # what follows is too short to mean anything alone
+    ("非常抱歉给您添麻烦了，我们会退还课程费用。", []),  # nothing short was joined
+])
+def test_what_follows_a_short_piece_is_read_alone_too(text: str, tails: list[str]) -> None:
+    units = split_units(text)
+    assert [u.text for u in units if u.tail] == tails
+    for u in units:
+        assert text[u.start:u.end] == u.text
+
+
+class OpeningScorer(FakeScorer):
+    """Fires on units that open with a marker: the joined clause ("很抱歉，…") reads nothing."""
+
+    def score(self, texts):  # type: ignore[no-untyped-def]
+        out = np.zeros((len(texts), len(HEADS)), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for h, head in enumerate(HEADS):
+                out[i, h] = 0.9 if any(text.startswith(m) for m in self.markers.get(head, ())) else 0.0
+        return out
+
+
+def test_a_tail_counts_for_a_grant_but_not_for_tone() -> None:
+    grant = OpeningScorer({"grant": ["复水费用我们不收"]})
+    turns = [Turn(role="customer", text="帐单寄错害我断水"), Turn(role="agent", text="很抱歉，复水费用我们不收。"),
+             Turn(role="customer", text="我一整天没水！")]
+    assert read_draft("那下一期的基本费也帮您减免。", turns, scorer=grant).round_granted
+    tone = OpeningScorer({"hostile": ["账单你自己看"]})
+    assert rules(Validator(scorer=tone)("不好意思，账单你自己看一下就知道了。")) == set()
+    assert rules(Validator(scorer=tone)("账单你自己看一下就知道了。")) == {"hostile_tone"}
+
+
 def test_invisible_characters_do_not_hide_a_phrase_from_either_tier() -> None:
     draft = "很抱歉，这件事我真的无\u200b能\u200d为力了。"
     (v,) = Validator(scorer=None)(draft).violations

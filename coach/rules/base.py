@@ -64,6 +64,7 @@ class PhraseRule:
     head: str | None = None
     yields_to: tuple[str, ...] = ()
     severity: Severity = "block"
+    reads_tails: bool = True  # False: a clause is read only with the short piece in front of it (tone)
     _gates: dict[int, tuple[Gate, tuple[Veto, ...]]] = field(init=False, repr=False, compare=False)
     _ids: frozenset[int] = field(init=False, repr=False, compare=False)
 
@@ -98,7 +99,7 @@ class PhraseRule:
         out = [violation(self.id, self.severity, message, hint, ctx.draft, ctx.norm.span(s, e)) for s, e in lexical]
         if self.head is not None:
             semantic = [
-                c for c in (ctx.clauses[i] for i in ctx.flagged(self.head))
+                c for c in (ctx.clauses[i] for i in ctx.flagged(self.head, tails=self.reads_tails))
                 if c not in quiet and not ctx.quoted(c.start, c.end) and not any(c.start < e and s < c.end for s, e in lexical)
             ]
             if semantic:

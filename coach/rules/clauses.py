@@ -35,6 +35,7 @@ class Clause(NamedTuple):
     end: int
     text: str
     lead: str = ""
+    tail: bool = False  # what follows a short piece joined in front of it (led_tail)
 
     @property
     def reading(self) -> str:
@@ -75,7 +76,7 @@ def split_units(text: str) -> tuple[Clause, ...]:
     coordinated clauses (see the module docstring); empty text gives none."""
     clauses = split_clauses(text)
     sentences = [s for s in split_sentences(text) if sum(c.within(s) for c in clauses) > 1]
-    parts = [p for c in clauses for p in coordinated_parts(text, c)]
+    parts = [p for c in clauses for p in coordinated_parts(text, c) + led_tail(text, c)]
     units = clauses + tuple(sentences) + tuple(parts)
     items = list_items(text) if "\n" in text else ()
     if not items:
@@ -138,6 +139,21 @@ def coordinated_parts(text: str, clause: Clause) -> list[Clause]:
             _add(out, text, m.start(), clause.end)
             return out
     return []
+
+
+def led_tail(text: str, clause: Clause) -> list[Clause]:
+    """A clause that a short piece was joined to ("很抱歉，复水费用我们不收"): what follows that
+    piece, read alone too (an apology or a "好的" in front blurs what the rest says), when it is
+    long enough to mean something alone; else nothing."""
+    pieces = _pieces(text, clause.start, clause.end, _CLAUSE_END)
+    if len(pieces) < 2 or _meaningful(text[pieces[0][0]:pieces[0][1]].rstrip("，,、：:… ")):
+        return []
+    start = pieces[1][0]
+    if not _meaningful(text[start:clause.end]):
+        return []
+    out: list[Clause] = []
+    _add(out, text, start, clause.end)
+    return [c._replace(tail=True) for c in out]
 
 
 def _meaningful(piece: str) -> bool:

@@ -77,10 +77,11 @@ class DraftContext:
         parent = self.parents[clause_index] if self.parents else -1
         return parent < 0 or bool(self.signals[parent, h] >= t - HEAD_MARGINS.get(head, CONTEXT_MARGIN))
 
-    def flagged(self, head: str) -> list[int]:
+    def flagged(self, head: str, tails: bool = True) -> list[int]:
         """Units on which the head fires, finest first: a sentence is dropped when a clause of it
-        fires too (the clause is the sharper span)."""
-        hits = [i for i in range(len(self.clauses)) if self.fires(head, i)]
+        fires too (the clause is the sharper span). `tails=False`: a clause is not read without
+        the short piece joined in front of it (clauses.led_tail)."""
+        hits = [i for i in range(len(self.clauses)) if (tails or not self.clauses[i].tail) and self.fires(head, i)]
         return [i for i in hits if not any(j != i and self.clauses[j].within(self.clauses[i]) for j in hits)]
 
     def leaf(self, i: int) -> bool:

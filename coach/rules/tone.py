@@ -13,4 +13,5 @@ from coach.rules.lexicon_files import load_phrases
 
 PHRASES = load_phrases("tone")
 
-HOSTILE_TONE = PhraseRule(id="hostile_tone", phrases=PHRASES, head="hostile")
+# "Sorry," or "好的，" in front is part of the tone: the clause is not read without it.
+HOSTILE_TONE = PhraseRule(id="hostile_tone", phrases=PHRASES, head="hostile", reads_tails=False)

@@ -28,9 +28,14 @@ def splice(base: Heads, names: Sequence[str], vectors: np.ndarray, coef: np.ndar
     old = base.coef.copy()
     old[:, cols] = 0.0
     used = np.flatnonzero(np.abs(old[:, kept]).sum(1) > 0)  # base vectors a kept head still uses
-    merged = np.zeros((used.size + len(vectors), len(base.names)), dtype=np.float32)
+    same = _same_rows(base.vectors[used], vectors)  # a new vector that is a kept one shares its row
+    fresh = np.flatnonzero(same < 0)
+    merged = np.zeros((used.size + fresh.size, len(base.names)), dtype=np.float32)
     merged[: used.size] = old[used]
-    merged[used.size:, cols] = coef
+    for n in np.flatnonzero(same >= 0):
+        merged[same[n], cols] += coef[n]
+    merged[used.size:, cols] = coef[fresh]
+    vectors = vectors[fresh]
     new_intercept = np.array(base.intercept, dtype=np.float64).copy()
     new_intercept[cols] = intercept
     lin, lin_b = base.lin_coef, base.lin_intercept
@@ -43,3 +48,21 @@ def splice(base: Heads, names: Sequence[str], vectors: np.ndarray, coef: np.ndar
         base, vectors=np.concatenate([base.vectors[used], vectors.astype(np.float32)]), coef=merged,
         intercept=new_intercept, lin_coef=lin, lin_intercept=lin_b,
     )
+
+
+def _same_rows(kept: np.ndarray, new: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    """For each new vector, the row of `kept` it equals (squared distance under eps: the same
+    training unit, stored in float16), else -1."""
+    kept = np.asarray(kept, dtype=np.float32)
+    new = np.asarray(new, dtype=np.float32)
+    out = np.full(len(new), -1, dtype=np.int64)
+    if not len(kept) or not len(new):
+        return out
+    kept_sq = (kept * kept).sum(1)
+    for start in range(0, len(new), 1024):
+        block = new[start:start + 1024]
+        d = (block * block).sum(1)[:, None] + kept_sq[None, :] - 2.0 * block @ kept.T
+        nearest = d.argmin(1)
+        hit = d[np.arange(len(block)), nearest] < eps
+        out[start:start + len(block)][hit] = nearest[hit]
+    return out

@@ -38,8 +38,10 @@ def first_seen(j: Judged, state: RoundState, any_money_form: bool = False) -> Ju
     if j.concession or o.mode != "restate" or o.kind == "capitulation":
         return j
     if o.amount is not None:
-        if any(p.amount is not None and abs(p.amount - o.amount) < _EPS for p in state.offers):
-            return j
+        standing = state.standing_amount
+        if any(p.amount is not None and abs(p.amount - o.amount) < _EPS for p in state.offers) or (
+                standing is not None and abs(standing - o.amount) < _EPS):
+            return j  # an earlier offer, or what the offers came to ("为您安排的50元代金券依然有效")
         return Judged(o, True, (state.standing_amount or 0.0) + o.amount if o.is_money else state.standing_amount)
     if any_money_form and o.kind in MONEY_KINDS and any(p.kind in MONEY_KINDS for p in state.offers):
         return j

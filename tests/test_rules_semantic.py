@@ -132,6 +132,12 @@ def test_giving_in_told_in_two_clauses_is_one_concession() -> None:
     assert rules(Validator(scorer=fee)("狗狗看病的医药费也由我们承担，您说多少就多少。")) == {"double_concession"}
 
 
+def test_a_benefit_named_in_a_sentence_that_says_it_cannot_be_given_is_not_given() -> None:
+    scorer = FakeScorer({"authority": ["没有发放补偿的权限"]})
+    draft = "多扣的38元话费已经为您提交了退回申请。至于额外的补偿，说实话我这边没有发放补偿的权限，系统里也没有这个选项。"
+    assert rules(Validator(scorer=scorer)(draft)) == {"authority_exposure"}
+
+
 def test_a_sentence_read_as_one_benefit_counts_its_parts_once() -> None:
     draft = "Sorry about that! I've refunded the garlic bread, £4.49, back to your card."
     parts = FakeScorer({"grant": ["refunded the garlic bread", "back to your card"]})

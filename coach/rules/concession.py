@@ -125,13 +125,22 @@ def _given_in_sentences(ctx: DraftContext, judged: tuple) -> list[tuple[int, int
 
 def _withheld(ctx: DraftContext, j) -> bool:  # noqa: ANN001 (a Judged)
     """The offer is named in a clause that says the agent cannot give it ("I'm not allowed to
-    issue any more credits on top of a refund"): the authority head reads the clause and the grant
-    head does not. Not a concession (the exposure is authority_exposure's)."""
+    issue any more credits on top of a refund"), or in a sentence that does: the authority head
+    reads it and the grant head does not. Not a concession (the exposure is authority_exposure's)."""
     if ctx.signals is None or "authority" not in ctx.heads:
         return False
     a = j.offer.span[0]
     leaves = [i for i, u in enumerate(ctx.clauses) if ctx.leaf(i) and ctx.span(u)[0] <= a < ctx.span(u)[1]]
-    return bool(leaves) and all(ctx.fires("authority", i) and not ctx.fires("grant", i) for i in leaves)
+    return bool(leaves) and all(_says_cannot(ctx, i) and not ctx.fires("grant", i) for i in leaves)
+
+
+def _says_cannot(ctx: DraftContext, i: int) -> bool:
+    """Unit i, or the sentence holding it, exposes the agent's authority and grants nothing
+    ("至于额外的补偿，说实话我这边没有发放补偿的权限")."""
+    if ctx.fires("authority", i):
+        return True
+    sentence = ctx.parents[i] if ctx.parents else -1
+    return sentence >= 0 and ctx.fires("authority", sentence) and not ctx.fires("grant", sentence)
 
 
 def _same_sentence(ctx: DraftContext, i: int, k: int) -> bool:

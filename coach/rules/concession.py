@@ -1,11 +1,7 @@
-"""double_concession and over_authority: rules over the offers a draft makes, judged against the
-round state (state.concessions).
-
-- double_concession fires on every new concession of the draft when the agent already conceded in
-  the current round, and on the second and later new concessions within the draft itself.
-- over_authority fires when a money offer (in any form) or the standing amount it leads to exceeds
-  `policy.max_compensation`, or when the draft gives in without a figure ("您说多少就多少") while a
-  ceiling exists. Amounts in another currency than the policy's are not compared (no rates here).
+"""double_concession: a rule over the offers a draft makes, judged against the round state
+(state.concessions). It fires on every new concession of the draft when the agent already conceded
+in the current round, and on the second and later new concessions within the draft itself.
+over_authority, over the same offers, is in over_authority.py.
 """
 
 from __future__ import annotations
@@ -16,11 +12,9 @@ from typing import TYPE_CHECKING
 from coach.rules.base import violation
 from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.entitlement import entitled_unit
-from coach.rules.implied import implied_sums, monthly_total
 from coach.rules.lexicon import MONEY_KINDS
 from coach.rules.mentions import names_benefit
 from coach.rules.messages import wording
-from coach.rules.normalize import normalize
 from coach.rules.offers import money_in
 from coach.rules.restating import restates_figures
 from coach.types import Severity, Violation
@@ -28,10 +22,8 @@ from coach.types import Severity, Violation
 if TYPE_CHECKING:
     from coach.rules.context import DraftContext
 
-_EPS = 0.005
 
-
-def _units_read(ctx: DraftContext, judged: tuple) -> set[int]:
+def units_read(ctx: DraftContext, judged: tuple) -> set[int]:
     """Units (clauses or sentences) that hold an offer the lexical reader judged, or its cue (the
     clause "we're refunding the whole stay," of "… $640 to your card" gives nothing else)."""
     spans = [ctx.span(c) for c in ctx.clauses]
@@ -178,7 +170,7 @@ def concession_units(ctx: DraftContext) -> list[tuple[tuple[int, int], str]]:
     reader's, plus units the grant head reads that the reader did not), ("invite", span) for each
     invitation to ask for more. Spans index the original draft."""
     judged = tuple(j for j in ctx.judged if not _withheld(ctx, j)) if ctx.lexical else ()
-    read = _units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
+    read = units_read(ctx, tuple(j for n, j in enumerate(judged) if n or not _kind_seen_only(j)))
     gave_in = _gave_in(ctx, judged)
     given_in = _given_in_sentences(ctx, judged)
     sentences = [ctx.span(ctx.sentence_of(i)) for i in gave_in] + given_in
@@ -251,103 +243,4 @@ class DoubleConcession:
         return violation(self.id, self.severity, message, hint, ctx.draft, span)
 
 
-# "元" reads as the local unit in Taiwan and Hong Kong too, and a bare "$" as the local dollar.
-_YUAN = {"CNY", "TWD", "HKD", "MOP"}
-_DOLLAR = {"USD", "AUD", "CAD", "HKD", "TWD", "SGD", "NZD"}
-
-
-def same_currency(offer: str | None, policy: str) -> bool:
-    """Whether an amount the reader tagged `offer` can be compared with a `policy` amount."""
-    policy = policy.upper()
-    if offer is None or offer == policy:
-        return True
-    return (offer == "CNY" and policy in _YUAN) or (offer == "USD" and policy in _DOLLAR)
-
-
-@dataclass(frozen=True)
-class OverAuthority:
-    id: str = "over_authority"
-    severity: Severity = "block"
-
-    def check(self, ctx: DraftContext) -> list[Violation]:
-        cap = ctx.policy.max_compensation
-        if cap is None:
-            return []
-        out: list[Violation] = []
-        if not any(j.offer.kind == "capitulation" for j in ctx.judged):
-            for i in ctx.flagged("capitulation"):
-                message, hint = wording(self.id, "open", ctx.reader_script)
-                out.append(violation(self.id, self.severity, message, hint, ctx.draft, ctx.span(ctx.clauses[i])))
-        for j in ctx.judged:
-            o = j.offer
-            if o.kind == "capitulation":
-                message, hint = wording(self.id, "open", ctx.reader_script)
-                out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
-                continue
-            if not o.is_money or not same_currency(o.currency, cap.currency):
-                continue
-            assert o.amount is not None
-            over_single = o.amount > cap.amount + _EPS
-            over_total = j.concession and j.standing_after is not None and j.standing_after > cap.amount + _EPS
-            if over_single or over_total:
-                message, hint = wording(self.id, "default", ctx.reader_script)
-                out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
-        out += self._granted_above(ctx, cap.amount, cap.currency, [v.span for v in out])
-        return out + self._implied_above(ctx, cap.amount, cap.currency, [v.span for v in out])
-
-    def _implied_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
-        """A sentence that gives a share of a price or a monthly sum for months (implied.py) whose
-        sum passes the cap: the sentence holds a new concession or a unit the grant head flags."""
-        granted = {ctx.sentence_of(i)[:2] for i in ctx.flagged("grant")}  # (start, end) of each sentence
-        context: list[str] | None = None
-        out: list[Violation] = []
-        for i, unit in enumerate(ctx.clauses):
-            if ctx.parents and ctx.parents[i] >= 0:
-                continue  # sentences only
-            span = ctx.span(unit)
-            new = [j.offer for j in ctx.judged if j.concession and j.offer.kind != "capitulation"
-                   and span[0] <= j.offer.span[0] < span[1]]
-            if not new and unit[:2] not in granted:
-                continue
-            if ctx.quoted(unit.start, unit.end) or any(s < span[1] and span[0] < e for s, e in taken):
-                continue
-            if new and all(o.amount is not None for o in new) and monthly_total(unit.text) is None:
-                continue  # the sums given are written ("全部退给您50元"): the reader has judged them
-            if context is None:
-                context = [normalize(t.text).text for t in ctx.turns if t.role == "customer"]
-            refunds = any(o.kind == "refund" and o.amount is None for o in new)
-            sums = implied_sums(unit.text, context, refunds=refunds)
-            if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
-                message, hint = wording(self.id, "default", ctx.reader_script)
-                out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
-                taken.append(span)
-        return out
-
-
-    def _granted_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
-        """The semantic reading: a unit the grant head flags that names a sum above the cap, or,
-        when the unit names none, a sentence around it that names exactly one ("我们全部退给您，
-        一共2399元"). Units the lexical reader judged are left to it."""
-        read = _units_read(ctx, ctx.judged) if ctx.lexical else set()
-        out: list[Violation] = []
-        for i in ctx.flagged("grant"):
-            unit = ctx.clauses[i]
-            if i in read or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or restates_figures(ctx, unit.text):
-                continue
-            sums = money_in(unit.text)
-            span = ctx.span(unit)
-            parent = ctx.parents[i] if ctx.parents else -1
-            if not sums and parent >= 0:
-                around = set(money_in(ctx.clauses[parent].text))
-                sums = list(around) if len(around) == 1 else []
-                span = ctx.span(ctx.clauses[parent])  # the finding covers the sum it names
-            if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
-                if not any(s < span[1] and span[0] < e for s, e in taken):
-                    message, hint = wording(self.id, "default", ctx.reader_script)
-                    out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
-                    taken.append(span)
-        return out
-
-
 DOUBLE_CONCESSION = DoubleConcession()
-OVER_AUTHORITY = OverAuthority()

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from coach.protocols import Rule
 from coach.rules.authority import AUTHORITY_EXPOSURE
-from coach.rules.concession import DOUBLE_CONCESSION, OVER_AUTHORITY
+from coach.rules.concession import DOUBLE_CONCESSION
+from coach.rules.over_authority import OVER_AUTHORITY
 from coach.rules.parroting import PARROTING
 from coach.rules.refusal import REFUSAL
 from coach.rules.reply_form import MARKUP, WRONG_LANGUAGE

@@ -1,0 +1,126 @@
+"""over_authority: a draft that offers money above `policy.max_compensation` (alone, or as the
+standing amount it leads to), gives a share of a price or a monthly sum for months that comes to
+more (implied.py), grants a sum above it in a clause the grant head reads, or gives in without a
+figure ("您说多少就多少") while a ceiling exists. Amounts in another currency than the policy's are
+not compared (no rates here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from coach.rules.base import violation
+from coach.rules.concession import units_read
+from coach.rules.implied import implied_sums, monthly_total
+from coach.rules.messages import wording
+from coach.rules.normalize import normalize
+from coach.rules.offers import money_in
+from coach.rules.restating import restates_figures
+from coach.types import Severity, Violation
+
+if TYPE_CHECKING:
+    from coach.rules.context import DraftContext
+
+_EPS = 0.005
+
+
+# "元" reads as the local unit in Taiwan and Hong Kong too, and a bare "$" as the local dollar.
+_YUAN = {"CNY", "TWD", "HKD", "MOP"}
+_DOLLAR = {"USD", "AUD", "CAD", "HKD", "TWD", "SGD", "NZD"}
+
+
+def same_currency(offer: str | None, policy: str) -> bool:
+    """Whether an amount the reader tagged `offer` can be compared with a `policy` amount."""
+    policy = policy.upper()
+    if offer is None or offer == policy:
+        return True
+    return (offer == "CNY" and policy in _YUAN) or (offer == "USD" and policy in _DOLLAR)
+
+
+@dataclass(frozen=True)
+class OverAuthority:
+    id: str = "over_authority"
+    severity: Severity = "block"
+
+    def check(self, ctx: DraftContext) -> list[Violation]:
+        cap = ctx.policy.max_compensation
+        if cap is None:
+            return []
+        out: list[Violation] = []
+        if not any(j.offer.kind == "capitulation" for j in ctx.judged):
+            for i in ctx.flagged("capitulation"):
+                message, hint = wording(self.id, "open", ctx.reader_script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, ctx.span(ctx.clauses[i])))
+        for j in ctx.judged:
+            o = j.offer
+            if o.kind == "capitulation":
+                message, hint = wording(self.id, "open", ctx.reader_script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
+                continue
+            if not o.is_money or not same_currency(o.currency, cap.currency):
+                continue
+            assert o.amount is not None
+            over_single = o.amount > cap.amount + _EPS
+            over_total = j.concession and j.standing_after is not None and j.standing_after > cap.amount + _EPS
+            if over_single or over_total:
+                message, hint = wording(self.id, "default", ctx.reader_script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, o.span))
+        out += self._granted_above(ctx, cap.amount, cap.currency, [v.span for v in out])
+        return out + self._implied_above(ctx, cap.amount, cap.currency, [v.span for v in out])
+
+    def _implied_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
+        """A sentence that gives a share of a price or a monthly sum for months (implied.py) whose
+        sum passes the cap: the sentence holds a new concession or a unit the grant head flags."""
+        granted = {ctx.sentence_of(i)[:2] for i in ctx.flagged("grant")}  # (start, end) of each sentence
+        context: list[str] | None = None
+        out: list[Violation] = []
+        for i, unit in enumerate(ctx.clauses):
+            if ctx.parents and ctx.parents[i] >= 0:
+                continue  # sentences only
+            span = ctx.span(unit)
+            new = [j.offer for j in ctx.judged if j.concession and j.offer.kind != "capitulation"
+                   and span[0] <= j.offer.span[0] < span[1]]
+            if not new and unit[:2] not in granted:
+                continue
+            if ctx.quoted(unit.start, unit.end) or any(s < span[1] and span[0] < e for s, e in taken):
+                continue
+            if new and all(o.amount is not None for o in new) and monthly_total(unit.text) is None:
+                continue  # the sums given are written ("全部退给您50元"): the reader has judged them
+            if context is None:
+                context = [normalize(t.text).text for t in ctx.turns if t.role == "customer"]
+            refunds = any(o.kind == "refund" and o.amount is None for o in new)
+            sums = implied_sums(unit.text, context, refunds=refunds)
+            if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
+                message, hint = wording(self.id, "default", ctx.reader_script)
+                out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
+                taken.append(span)
+        return out
+
+
+    def _granted_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
+        """The semantic reading: a unit the grant head flags that names a sum above the cap, or,
+        when the unit names none, a sentence around it that names exactly one ("我们全部退给您，
+        一共2399元"). Units the lexical reader judged are left to it."""
+        read = units_read(ctx, ctx.judged) if ctx.lexical else set()
+        out: list[Violation] = []
+        for i in ctx.flagged("grant"):
+            unit = ctx.clauses[i]
+            if i in read or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or restates_figures(ctx, unit.text):
+                continue
+            sums = money_in(unit.text)
+            span = ctx.span(unit)
+            parent = ctx.parents[i] if ctx.parents else -1
+            if not sums and parent >= 0:
+                around = set(money_in(ctx.clauses[parent].text))
+                sums = list(around) if len(around) == 1 else []
+                span = ctx.span(ctx.clauses[parent])  # the finding covers the sum it names
+            if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
+                if not any(s < span[1] and span[0] < e for s, e in taken):
+                    message, hint = wording(self.id, "default", ctx.reader_script)
+                    out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
+                    taken.append(span)
+        return out
+
+
+OVER_AUTHORITY = OverAuthority()

@@ -169,6 +169,17 @@ def test_a_known_topic_is_named_in_every_reply(text: str, locale: str | None, wo
         assert word in draft.text, draft.text
 
 
+@pytest.mark.parametrize(("text", "locale", "own", "other"), [
+    ("你们寄来的耳机一边没声音，我要赔100！", None, "耳机", "手机"),
+    ("我的平板泡到雨水后开不了机，能免费修吗？", "zh-TW", "平板", "手機"),
+])
+def test_the_customers_own_word_for_the_thing_is_used(text: str, locale: str | None, own: str, other: str) -> None:
+    situation = analyse(Conversation(turns=(Turn(role="customer", text=text),), locale=locale))
+    for draft in compose(situation, (), 3):
+        assert other not in draft.text, draft.text  # the topic's word for the class, not the thing
+        assert own in draft.text, draft.text
+
+
 def test_different_conversations_get_different_phrasings() -> None:
     texts = set()
     for i in range(12):

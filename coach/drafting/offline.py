@@ -248,8 +248,10 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
         "next_step": steps[seed % len(steps)] if steps else topic["alternative"],
         "alternative": said(facts.alternative) or topic["alternative"],
         "when": "",
-        "topic": topic["issue"],
-        "device": topic["device"],
+        # the customer's own word for the thing ("耳机", not the topic's "手机"); English templates
+        # need its article, so they keep the topic's phrase
+        "topic": (said(facts.item) if situation.script != "en" else "") or topic["issue"],
+        "device": (said(facts.item) if situation.script != "en" else "") or topic["device"],
         "money": money,
         "offer": book.offer.format(money=money) if money else "",
         "standing": standing,

@@ -235,6 +235,28 @@ async def settle_candidate(draft: Draft, ctx: RepairContext, candidate: int = 0)
         draft = redrafts[0]
 
 
+async def _valid_offline(offline: Drafter, situation: Situation, passages: tuple[Passage, ...], drafted: int,
+                         wanted: int, check: Checker, tried: set[str]) -> list[Suggestion]:
+    """Up to `wanted` of the offline drafter's first `drafted` replies that validate, skipping the
+    texts in `tried` (and adding the new ones to it)."""
+    try:
+        drafts = await offline.draft(DraftRequest(situation=situation, passages=passages, n=drafted))
+    except Exception:  # the fallback must answer whatever the composer does
+        log.exception("offline drafter failed")
+        return []
+    finished: dict[str, tuple[str, ...]] = {}
+    for draft in drafts[:drafted]:
+        text, citations = finish(draft, situation, passages)
+        if text and text not in finished and text not in tried:
+            finished[text] = citations
+    tried.update(finished)
+    texts = list(finished)
+    results = await check.run_many(texts) if texts else []
+    valid = [Suggestion(text=t, citations=finished[t], source="offline", attempts=1, validation=r)
+             for t, r in zip(texts, results) if r.ok]
+    return valid[:wanted]
+
+
 async def safe_reply(situation: Situation, check: Checker) -> Suggestion | None:
     """The first last-resort reply in the customer's script that validates (None if none does)."""
     texts = SAFE_REPLIES[situation.script]
@@ -245,25 +267,19 @@ async def safe_reply(situation: Situation, check: Checker) -> Suggestion | None:
     return None
 
 
+OFFLINE_ALTERNATES = 3  # the offline drafter's phrasings of one situation (drafting/offline.py)
+
+
 async def offline_suggestions(
     offline: Drafter, situation: Situation, passages: tuple[Passage, ...], n: int, check: Checker
 ) -> list[Suggestion]:
-    """Validated suggestions from the offline drafter; the safe reply when none validates."""
-    out: list[Suggestion] = []
-    try:
-        drafts = await offline.draft(DraftRequest(situation=situation, passages=passages, n=n))
-    except Exception:  # the fallback must answer whatever the composer does
-        log.exception("offline drafter failed")
-        drafts = []
-    finished: dict[str, tuple[str, ...]] = {}
-    for draft in drafts[:n]:
-        text, citations = finish(draft, situation, passages)
-        if text and text not in finished:
-            finished[text] = citations
-    texts = list(finished)
-    for text, result in zip(texts, await check.run_many(texts) if texts else []):
-        if result.ok:
-            out.append(Suggestion(text=text, citations=finished[text], source="offline", attempts=1, validation=result))
+    """Validated suggestions from the offline drafter: its first `n` replies, and when fewer of them
+    validate, its other phrasings (OFFLINE_ALTERNATES replies in all); the safe reply when none
+    validates."""
+    tried: set[str] = set()
+    out = await _valid_offline(offline, situation, passages, n, n, check, tried)
+    if len(out) < n < OFFLINE_ALTERNATES:
+        out += await _valid_offline(offline, situation, passages, OFFLINE_ALTERNATES, n - len(out), check, tried)
     if not out:
         fallback = await safe_reply(situation, check)
         if fallback is not None:

@@ -107,6 +107,14 @@ async def test_invalid_offline_output_is_replaced_by_a_safe_reply():
     assert s.text == SAFE_REPLIES["zh-Hans"][0] and s.validation.ok
 
 
+async def test_an_invalid_offline_reply_gives_way_to_another_of_its_phrasings():
+    offline = FakeOffline([["我无能为力。", "我理解您的心情，我们马上为您处理。"]])
+    response = await make_coach(offline=offline).suggest(conversation())
+    [s] = response.suggestions
+    assert s.text == "我理解您的心情，我们马上为您处理。" and s.validation.ok and s.citations
+    assert [r.n for r in offline.requests] == [1, 3]  # the first phrasing alone, then the others
+
+
 async def test_offline_drafter_crash_still_answers():
     offline = FakeOffline([RuntimeError("bug")])
     response = await make_coach(offline=offline).suggest(conversation("I want a refund now!"))

@@ -240,6 +240,9 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
     kind = facts.problem_kind
     steps = book.next_steps.get(kind or "", ())
     said = _in_script(situation.script)
+    # the customer's own word for the thing ("耳机", not the topic's "手机"); English templates need
+    # its article, so they keep the topic's phrase
+    own_word = said(facts.item) if situation.script != "en" else ""
     return {
         "problem": said(facts.problem),
         "said": said(facts.problem_said),
@@ -248,10 +251,8 @@ def _values(situation: Situation, book: Phrasebook, seed: int) -> dict[str, str]
         "next_step": steps[seed % len(steps)] if steps else topic["alternative"],
         "alternative": said(facts.alternative) or topic["alternative"],
         "when": "",
-        # the customer's own word for the thing ("耳机", not the topic's "手机"); English templates
-        # need its article, so they keep the topic's phrase
-        "topic": (said(facts.item) if situation.script != "en" else "") or topic["issue"],
-        "device": (said(facts.item) if situation.script != "en" else "") or topic["device"],
+        "topic": own_word or topic["issue"],
+        "device": own_word or topic["device"],
         "money": money,
         "offer": book.offer.format(money=money) if money else "",
         "standing": standing,

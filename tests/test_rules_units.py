@@ -21,7 +21,12 @@ def test_chinese_numerals(text: str, value: float) -> None:
     assert parse_chinese(text) == value
 
 
-@pytest.mark.parametrize(("text", "value"), [("20", 20), ("1,200.50", 1200.5), ("2万", 20000), ("三十", 30), ("abc", None)])
+@pytest.mark.parametrize(("text", "value"), [
+    ("20", 20), ("1,200.50", 1200.5), ("2万", 20000), ("三十", 30), ("abc", None),
+    # continental separators: a decimal comma, dots between thousands; a lone "1.200" stays 1.2
+    ("120,00", 120), ("1.200,50", 1200.5), ("3.000.000", 3_000_000), ("1.200", 1.2), ("0.999", 0.999),
+    ("1,200", 1200),
+])
 def test_numbers(text: str, value: float | None) -> None:
     assert parse_number(text) == value
 

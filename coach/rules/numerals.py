@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 _DIGITS = {
     "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
     "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8,
@@ -25,6 +27,10 @@ _EN_WORD = "|".join(sorted((*_EN_ONES, *_EN_SCALES), key=len, reverse=True))
 ENGLISH_NUMBER = rf"\b(?:(?:{_EN_WORD})(?:[\s-]+(?:and[\s-]+)?|(?=\s*[^a-z])))+"
 # A multiplier written after digits: "$1.2k", "2.5k".
 _SUFFIXES = {"k": 1000}
+# Continental separators: "1.200,50" and "3.000.000" (dots between thousands; a lone "1.200" stays
+# 1.2), "120,00" (a decimal comma: one or two digits after it, where English would put three).
+_DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:(?:\.\d{3})+,\d{1,2}|(?:\.\d{3}){2,})")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 
 
 def parse_english(text: str) -> float | None:
@@ -83,7 +89,10 @@ def parse_number(text: str) -> float | None:
     """Digits ("1,200.50") or Chinese numerals; None when it is neither."""
     if text[:1].isalpha() and text.isascii():
         return parse_english(text.strip())
-    cleaned = text.replace(",", "").replace(" ", "")
+    compact = text.replace(" ", "")
+    if _DOT_THOUSANDS.fullmatch(compact) or _DECIMAL_COMMA.fullmatch(compact):
+        return float(compact.replace(".", "").replace(",", "."))
+    cleaned = compact.replace(",", "")
     if not cleaned:
         return None
     if cleaned[-1] in _SUFFIXES and cleaned[:-1].replace(".", "", 1).isdigit():

@@ -316,3 +316,23 @@ def test_bad_and_evasive_input_gets_a_clear_answer(draft: str, policy: Policy, e
     assert {v.rule for v in result.violations} == expected
     for v in result.violations:
         assert v.evidence == draft[v.span[0]:v.span[1]] and v.message and v.hint
+
+
+@pytest.mark.parametrize(
+    ("draft", "cap", "expected"),
+    [
+        # a benefit granted without a figure; the next sentence, about that benefit, tells its sum
+        ("洗坏的外套我们照价赔给您。麻烦发一下小票，360元三天内打到您的账户。", Money(amount=80, currency="CNY"), {"over_authority"}),
+        ("摔壞的花瓶我們照價賠償。請提供購買憑證，450元會在五個工作天內匯入您的帳戶。", Money(amount=80, currency="TWD"), {"over_authority"}),
+        ("We'll make good the damaged rug. Once you send the receipt, the $240 will be credited to your card.",
+         Money(amount=50, currency="USD"), {"over_authority"}),
+        ("We'll make good the damaged rug. Once you send the receipt, the $40 will be credited to your card.",
+         Money(amount=50, currency="USD"), set()),
+        # the next sentence is not about the benefit, or names two sums: nothing is guessed
+        ("洗坏的外套我们照价赔给您。您这单一共360元，下周发货。", Money(amount=80, currency="CNY"), set()),
+        ("洗坏的外套我们照价赔给您。360元和120元两笔三天内打到您的账户。", Money(amount=80, currency="CNY"), set()),
+    ],
+)
+def test_a_benefits_sum_told_in_the_next_sentence(draft: str, cap: Money, expected: set[str]) -> None:
+    scorer = FakeScorer({"grant": ["照价赔", "make good"], "benefit": ["打到您的账户", "汇入您的帐户", "credited to your card"]})
+    assert rules(Validator(scorer=scorer)(draft, policy=Policy(max_compensation=cap))) == expected

@@ -44,7 +44,8 @@ UNIT_MULTIPLIER = {"旧水": 100}
 # A currency named before a sum written with a yuan unit ("港币伍佰元正", "新台币500元").
 CURRENCY_BEFORE_WORD = {"港币": "HKD", "港元": "HKD", "港纸": "HKD", "新台币": "TWD", "台币": "TWD", "美元": "USD",
                         "美金": "USD", "欧元": "EUR", "英镑": "GBP"}
-MONEY_BEFORE = re.compile(rf"(?P<cur>{_OTHER_BEFORE}|¥|us\$|\$|rmb|cny|usd|人民币)\s*(?P<n>\d+(?:,\d{{3}})*(?:\.\d+)?(?:k\b)?)")
+# The number: continental "1.250,00" first (dots between thousands, a decimal comma), else "1,250.00".
+MONEY_BEFORE = re.compile(rf"(?P<cur>{_OTHER_BEFORE}|¥|us\$|\$|rmb|cny|usd|人民币)\s*(?P<n>\d{{1,3}}(?:\.\d{{3}})+,\d{{1,2}}(?!\d)|\d+(?:,\d{{3}})*(?:\.\d+)?(?:k\b)?)")
 # English number words before a currency word ("a hundred and twenty dollars", "fifty quid").
 MONEY_WORDS = re.compile(rf"(?P<n>{ENGLISH_NUMBER})\s*(?:(?P<oth>pounds?|quid|euros?)\b|(?P<usd>dollars?|bucks)\b)")
 # A bare sum given without a unit, right after a giving verb and before the clause ends or a

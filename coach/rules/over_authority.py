@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from coach.rules.base import violation
 from coach.rules.concession import units_read
+from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.implied import implied_sums, monthly_total
 from coach.rules.messages import wording
 from coach.rules.normalize import normalize
@@ -103,24 +104,52 @@ class OverAuthority:
         when the unit names none, a sentence around it that names exactly one ("我们全部退给您，
         一共2399元"). Units the lexical reader judged are left to it."""
         read = units_read(ctx, ctx.judged) if ctx.lexical else set()
+        # units the reader judged with a sum of their own; the others it read without a figure
+        summed = units_read(ctx, tuple(j for j in ctx.judged if j.offer.amount is not None)) if ctx.lexical else set()
         out: list[Violation] = []
         for i in ctx.flagged("grant"):
             unit = ctx.clauses[i]
-            if i in read or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or restates_figures(ctx, unit.text):
+            if i in summed or ctx.quoted(unit.start, unit.end) or ctx.reported(i, "grant") or restates_figures(ctx, unit.text):
                 continue
-            sums = money_in(unit.text)
+            sums: list[tuple[float, str]] = []
             span = ctx.span(unit)
             parent = ctx.parents[i] if ctx.parents else -1
-            if not sums and parent >= 0:
-                around = set(money_in(ctx.clauses[parent].text))
-                sums = list(around) if len(around) == 1 else []
-                span = ctx.span(ctx.clauses[parent])  # the finding covers the sum it names
+            if i not in read:
+                sums = money_in(unit.text)
+                if not sums and parent >= 0:
+                    around = set(money_in(ctx.clauses[parent].text))
+                    sums = list(around) if len(around) == 1 else []
+                    span = ctx.span(ctx.clauses[parent])  # the finding covers the sum it names
+            if not sums:
+                sums, span = _told_next(ctx, i) or (sums, span)
             if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
                 if not any(s < span[1] and span[0] < e for s, e in taken):
                     message, hint = wording(self.id, "default", ctx.reader_script)
                     out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
                     taken.append(span)
         return out
+
+
+def _told_next(ctx: DraftContext, i: int) -> tuple[list[tuple[float, str]], tuple[int, int]] | None:
+    """A benefit granted without a figure whose figure comes in the next sentence, which grants
+    nothing new but is about a benefit (the benefit head within its margin: where the money goes,
+    when): "冰箱我们按购买价赔给您。您发一下购买凭证，2899元这周内打到您的账户。" The next sentence
+    must name exactly one sum; the finding covers it."""
+    if ctx.signals is None or ctx.thresholds is None or "benefit" not in ctx.heads:
+        return None
+    end = ctx.sentence_of(i).end
+    sentences = [k for k, u in enumerate(ctx.clauses) if (not ctx.parents or ctx.parents[k] < 0) and u.start >= end]
+    if not sentences:
+        return None
+    k = min(sentences, key=lambda n: ctx.clauses[n].start)
+    nxt = ctx.clauses[k]
+    if any(ctx.fires("grant", j) for j, u in enumerate(ctx.clauses) if u.within(nxt)):
+        return None
+    b = ctx.heads.index("benefit")
+    if ctx.signals[k, b] < ctx.thresholds[b] - CONTEXT_MARGIN:
+        return None
+    sums = set(money_in(nxt.text))
+    return (list(sums), ctx.span(nxt)) if len(sums) == 1 else None
 
 
 OVER_AUTHORITY = OverAuthority()

@@ -102,7 +102,9 @@ class OverAuthority:
     def _granted_above(self, ctx: DraftContext, cap: float, currency: str, taken: list) -> list[Violation]:
         """The semantic reading: a unit the grant head flags that names a sum above the cap, or,
         when the unit names none, a sentence around it that names exactly one ("我们全部退给您，
-        一共2399元"). Units the lexical reader judged are left to it."""
+        一共2399元"), or the next sentence that tells its sum (_told_next). Units the lexical reader
+        judged with a sum are left to it; those it read without one may still take the next
+        sentence's."""
         read = units_read(ctx, ctx.judged) if ctx.lexical else set()
         # units the reader judged with a sum of their own; the others it read without a figure
         summed = units_read(ctx, tuple(j for j in ctx.judged if j.offer.amount is not None)) if ctx.lexical else set()

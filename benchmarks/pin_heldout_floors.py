@@ -4,7 +4,7 @@
 
 Measures the shipped validator (both tiers) on the round's files in tests/data/rules/heldout/ and
 writes, under `rounds.<name>` of floors.yaml, each rule's precision and recall per script and
-overall, less 0.05 and rounded down, beside what was measured. tests/test_rules_heldout.py then holds
+overall, less 0.05 and rounded down, beside what was measured. tests/test_rules_heldout.py and test_rules_heldout_newer.py then hold
 them in CI. A round is pinned once: the script refuses a name already in floors.yaml.
 """
 

@@ -52,3 +52,19 @@ def below_floors(round_name: str, counts: dict) -> list[str]:
         if precision < floor["precision"] or recall < floor["recall"]:
             below.append(f"{key}: precision {precision:.3f} (floor {floor['precision']}), recall {recall:.3f} (floor {floor['recall']})")
     return below
+
+
+def half(n: int) -> tuple:
+    """The fixture and the test of half n of the rounds, for a test file to bind at module level."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def measured() -> dict[str, dict]:
+        return measure_rounds(HALVES[n])
+
+    @pytest.mark.parametrize("round_name", HALVES[n])
+    def test_floors_hold_on_an_untouched_round(round_name: str, measured: dict[str, dict]) -> None:
+        below = below_floors(round_name, measured[round_name])
+        assert not below, "\n".join(below)
+
+    return measured, test_floors_hold_on_an_untouched_round

@@ -1,18 +1,6 @@
-"""Floors of the validator on the blind held-out rounds, second half of them (the check and the rounds' story: tests/heldout_floors.py)."""
+"""Floors of the validator on the blind held-out rounds, the second half of them (the check and the
+rounds' story: tests/heldout_floors.py)."""
 
-from __future__ import annotations
+from tests.heldout_floors import half
 
-import pytest
-
-from tests.heldout_floors import HALVES, below_floors, measure_rounds
-
-
-@pytest.fixture(scope="module")
-def measured() -> dict[str, dict]:
-    return measure_rounds(HALVES[1])
-
-
-@pytest.mark.parametrize("round_name", HALVES[1])
-def test_floors_hold_on_an_untouched_round(round_name: str, measured: dict[str, dict]) -> None:
-    below = below_floors(round_name, measured[round_name])
-    assert not below, "\n".join(below)
+measured, test_floors_hold_on_an_untouched_round = half(1)

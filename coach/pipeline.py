@@ -82,6 +82,9 @@ class _Clock:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds * 1000, 3)
 
 
+WARM_UP_TEXTS = ("你們到底能不能解決？叫你們領導來！", "Where is my parcel? Get me your manager.")
+
+
 class Coach:
     """The suggestion pipeline over its seams: a Retriever, the prompt registry, the offline drafter,
     optionally an LLM drafter (None: offline only), the situation analyser and the validator."""
@@ -118,6 +121,21 @@ class Coach:
     @property
     def model(self) -> str:
         return self.settings.model if self.llm is not None else "offline"
+
+    def warm_up(self) -> None:
+        """Loads the lazy parts (the query encoders, the tokenisers, the rule patterns and the
+        validator's encoder) with one Chinese and one English conversation, so that the first
+        requests (the service's, a batch run's) do not wait for them. Blocking: call it off the
+        event loop, at start-up."""
+        from coach.types import Turn
+
+        conversations = [Conversation(turns=(Turn(role="customer", text=text),)) for text in WARM_UP_TEXTS]
+        with ThreadPoolExecutor(1) as pool:  # the query encoders load beside the validator's
+            searches = pool.submit(lambda: [self.retriever.search_turns(c.turns, 1) for c in conversations])
+            for conversation in conversations:
+                self.analyse(conversation)
+                self.validate("您好，我來幫您處理。", conversation.turns, conversation.policy, None)
+            searches.result()
 
     def check(self, conversation: Conversation) -> None:
         """Raise now (NotFound/InvalidInput) for what would fail later: the template's name."""

@@ -68,14 +68,8 @@ class Runtime:
             log.warning("warm-up failed", exc_info=True)
 
     def _warm_up(self) -> None:
-        from coach.types import Conversation, Turn
-
-        assert self.knowledge is not None and self.coach is not None
-        for text in ("你們到底能不能解決？叫你們領導來！", "Where is my parcel? Get me your manager."):
-            conversation = Conversation(turns=(Turn(role="customer", text=text),))
-            self.knowledge.search_turns(conversation.turns, 1)
-            self.coach.analyse(conversation)
-            self.coach.validate("您好，我來幫您處理。", conversation.turns, conversation.policy, None)
+        assert self.coach is not None
+        self.coach.warm_up()
 
     async def check_llm(self, after: asyncio.Future[Any] | None = None) -> None:
         """Runs coach.doctor's checks once (after `after`, the index loading, so that they measure the

@@ -4,6 +4,7 @@ its concession detection as the checks, and the eval's response cache around the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -70,8 +71,13 @@ def build_backend(settings: Settings, backend: Backend, cache: ResponseCache | N
     from coach.knowledge import load_knowledge_base
     from coach.pipeline import build_coach
 
+    from coach.rules import DEFAULT_VALIDATOR
+
     s = eval_settings(settings, backend)
-    knowledge = eval_retriever(load_knowledge_base(s), retrieval)
+    with ThreadPoolExecutor(1) as pool:  # the validator's encoder loads beside the index, as in `coach serve`
+        validator = pool.submit(DEFAULT_VALIDATOR.warm)
+        knowledge = eval_retriever(load_knowledge_base(s), retrieval)
+        validator.result()
     llm: Any = None
     if backend == "openai":
         from coach.drafting.llm import LLMDrafter
@@ -80,6 +86,7 @@ def build_backend(settings: Settings, backend: Backend, cache: ResponseCache | N
         llm = CachingDrafter(LLMDrafter(s), cache, model=s.model,
                              params={"temperature": s.temperature, "max_tokens": s.max_tokens})
     coach = build_coach(s, knowledge, llm=llm)
+    coach.warm_up()  # start-up, not the run: the query encoders load before the first scenario
 
     def check_template(ref: str) -> None:
         coach.prompts.get(ref)

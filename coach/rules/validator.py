@@ -8,6 +8,7 @@ heads over the multilingual encoder) both tiers run and a draft fails if either 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from coach.protocols import Rule
@@ -48,8 +49,11 @@ class Validator:
         return [self(*r[:4], reader_locale=r[4] if len(r) > 4 else None) for r in requests]
 
     def warm(self) -> None:
-        """Load the encoder now rather than on the first draft (service start-up)."""
+        """Load the encoder now rather than on the first draft (service start-up), and the language
+        identifier beside it."""
         warm = getattr(self.scorer, "warm", None)
-        if warm is not None:
-            warm()
-        latin.warm()
+        with ThreadPoolExecutor(1) as pool:
+            identifier = pool.submit(latin.warm)
+            if warm is not None:
+                warm()
+            identifier.result()

@@ -13,6 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -205,4 +206,9 @@ class ClauseScorer:
         return out
 
     def warm(self) -> None:
+        """Loads the encoder, and beside it the heads and their kernel graph (about a second each)."""
+        with ThreadPoolExecutor(1) as pool:
+            heads = pool.submit(lambda: self.model.svm_decision(np.zeros((1, self.model.vectors.shape[1]), np.float32)))
+            self.encoder.encode(["预热"])
+            heads.result()
         self.score(["预热"])

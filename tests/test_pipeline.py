@@ -417,3 +417,27 @@ async def test_the_search_runs_while_the_situation_is_read(fail: bool):
     response = await coach.suggest(conversation())
     assert seen == [True]
     assert bool(response.passages) != fail  # a failed search drafts without passages
+
+
+def test_warm_up_searches_analyses_and_validates_a_chinese_and_an_english_turn():
+    """Coach.warm_up (the service's start-up and the eval's, before the first scenario) reaches the
+    retriever, the analysis and the validator once per script, so their lazy parts load then."""
+    from coach.pipeline import WARM_UP_TEXTS
+
+    analysed, validated = [], []
+    retriever = FakeRetriever()
+
+    def validate(draft, turns, policy, locale):  # noqa: ANN001, ANN202
+        validated.append(turns[-1].text)
+        return fake_validate(draft, turns, policy, locale)
+
+    def analyse(conv):  # noqa: ANN001, ANN202
+        analysed.append(conv.turns[-1].text)
+        return fake_analyse(conv)
+
+    coach = Coach(settings=llm_settings(), retriever=retriever, prompts=PROMPTS, offline=FakeOffline(),
+                  analyse=analyse, validate=validate)
+    coach.warm_up()
+    assert sorted(retriever.queries) == sorted(WARM_UP_TEXTS)
+    assert analysed == validated == list(WARM_UP_TEXTS)
+    assert any(ch.isascii() and ch.isalpha() for ch in WARM_UP_TEXTS[1]) and not WARM_UP_TEXTS[0].isascii()

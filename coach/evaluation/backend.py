@@ -70,7 +70,6 @@ def build_backend(settings: Settings, backend: Backend, cache: ResponseCache | N
     """
     from coach.knowledge import load_knowledge_base
     from coach.pipeline import build_coach
-
     from coach.rules import DEFAULT_VALIDATOR
 
     s = eval_settings(settings, backend)

@@ -336,3 +336,37 @@ def test_bad_and_evasive_input_gets_a_clear_answer(draft: str, policy: Policy, e
 def test_a_benefits_sum_told_in_the_next_sentence(draft: str, cap: Money, expected: set[str]) -> None:
     scorer = FakeScorer({"grant": ["照价赔", "make good"], "benefit": ["打到您的账户", "汇入您的帐户", "credited to your card"]})
     assert rules(Validator(scorer=scorer)(draft, policy=Policy(max_compensation=cap))) == expected
+
+
+EARLIER = {
+    "en": [Turn(role="customer", text="Your hotel gave our room away!", round=1),
+           Turn(role="agent", text="I'm so sorry. I've put a €100 goodwill credit on your account.", round=1),
+           Turn(role="customer", text="And the taxi? The other hotel cost more!", round=1)],
+    "zh-Hant": [Turn(role="customer", text="師傅又放我飛機！", round=1),
+                Turn(role="agent", text="真係唔好意思，已經回贈咗$200俾你。", round=1),
+                Turn(role="customer", text="兩次請假，$200點夠？", round=1)],
+}
+
+
+@pytest.mark.parametrize(
+    ("turns", "draft", "cap", "expected"),
+    [
+        # more on top of what the round already gave: the new total passes the cap
+        ("en", "You're right. We'll also cover the taxis and the room difference, another €70.",
+         Money(amount=150, currency="EUR"), {"double_concession", "over_authority"}),
+        ("zh-Hant", "明白，我再退多$250去你張卡。", Money(amount=400, currency="HKD"),
+         {"double_concession", "over_authority"}),
+        # the same sums alone, with nothing given before: under the cap
+        (None, "We'll also cover the taxis and the room difference, another €70.", Money(amount=150, currency="EUR"), set()),
+        # the sum named is the new total, not more on top
+        ("en", "We'll also cover the taxis, which brings it to €140 in total.", Money(amount=150, currency="EUR"),
+         {"double_concession"}),
+        # the sum is in another clause, a ceiling said, and the granting clause adds nothing on top
+        ("zh-Hant", "我每單最多只可以賠$400，已經幫你申請咗最高嗰個。", Money(amount=400, currency="HKD"), set()),
+    ],
+)
+def test_a_granted_sum_on_top_of_the_round_counts_with_it(turns: str | None, draft: str, cap: Money,
+                                                             expected: set[str]) -> None:
+    scorer = FakeScorer({"grant": ["also cover the taxis", "再退多", "申請咗最高"]})
+    result = Validator(scorer=scorer)(draft, EARLIER[turns] if turns else (), Policy(max_compensation=cap))
+    assert rules(result) - {"authority_exposure"} == expected

@@ -7,6 +7,7 @@ not compared (no rates here).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from coach.rules.base import violation
 from coach.rules.concession import units_read
 from coach.rules.context import CONTEXT_MARGIN
 from coach.rules.implied import implied_sums, monthly_total
+from coach.rules.lexicon import INCREMENT, TOTAL
 from coach.rules.messages import wording
 from coach.rules.normalize import normalize
 from coach.rules.offers import money_in
@@ -24,6 +26,16 @@ if TYPE_CHECKING:
     from coach.rules.context import DraftContext
 
 _EPS = 0.005
+_TOTAL = re.compile(TOTAL)
+_INCREMENT = re.compile(INCREMENT)
+
+
+def _on_top(unit: str, around: str) -> bool:
+    """The granting unit says it gives more ("再退多$250", "plus another $100", "we'll also cover
+    the taxis"), as the offer reader reads an increment, and the text that names the sum does not
+    call it the new total ("一共", "in total"). (A sum named in another clause of the sentence, "我
+    每單最多只可以賠$150，已經幫你申請咗最高嗰個", is not more on top.)"""
+    return bool(_INCREMENT.search(unit)) and not _TOTAL.search(around)
 
 
 # "元" reads as the local unit in Taiwan and Hong Kong too, and a bare "$" as the local dollar.
@@ -124,12 +136,26 @@ class OverAuthority:
                     span = ctx.span(ctx.clauses[parent])  # the finding covers the sum it names
             if not sums:
                 sums, span = _told_next(ctx, i) or (sums, span)
-            if any(a > cap + _EPS and same_currency(c, currency) for a, c in sums):
+            on_top = _on_top(unit.text, normalize(ctx.draft[span[0]:span[1]]).text)
+            base = _standing_before(ctx, span[0]) if on_top else 0.0
+            if any(a + base > cap + _EPS and same_currency(c, currency) for a, c in sums):
                 if not any(s < span[1] and span[0] < e for s, e in taken):
                     message, hint = wording(self.id, "default", ctx.reader_script)
                     out.append(violation(self.id, self.severity, message, hint, ctx.draft, span))
                     taken.append(span)
         return out
+
+
+def _standing_before(ctx: DraftContext, start: int) -> float:
+    """The money already conceded when the draft reaches `start`: the round state's standing amount
+    (every sum the agent's turns gave), or the standing after the draft's last new money concession
+    before it. A sum the grant head reads as given on top (_on_top) is added to it ("We've refunded
+    the night, €120" then "We'll also cover the taxis, another €70": €190 against the cap), as the
+    reader adds its increments (`standing_after`); a sum that only restates one on the table is
+    left out before this (restates_figures)."""
+    before = [j.standing_after for j in ctx.judged
+              if j.concession and j.offer.is_money and j.offer.span[0] < start and j.standing_after is not None]
+    return before[-1] if before else (ctx.state.standing_amount or 0.0)
 
 
 def _told_next(ctx: DraftContext, i: int) -> tuple[list[tuple[float, str]], tuple[int, int]] | None:

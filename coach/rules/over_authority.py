@@ -149,10 +149,10 @@ class OverAuthority:
 def _standing_before(ctx: DraftContext, start: int) -> float:
     """The money already conceded when the draft reaches `start`: the round state's standing amount
     (every sum the agent's turns gave), or the standing after the draft's last new money concession
-    before it. A sum the grant head reads as given on top (_on_top) is added to it ("We've refunded
-    the night, €120" then "We'll also cover the taxis, another €70": €190 against the cap), as the
-    reader adds its increments (`standing_after`); a sum that only restates one on the table is
-    left out before this (restates_figures)."""
+    before it. A sum the grant head reads as given on top (_on_top) is added to it ("I've put a €100
+    goodwill credit on your account" then "We'll also cover the taxis, another €70": €170 against
+    the cap), as the reader adds its increments (`standing_after`); a sum that only restates one on
+    the table is left out before this (restates_figures)."""
     before = [j.standing_after for j in ctx.judged
               if j.concession and j.offer.is_money and j.offer.span[0] < start and j.standing_after is not None]
     return before[-1] if before else (ctx.state.standing_amount or 0.0)
